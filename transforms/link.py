@@ -1,0 +1,36 @@
+"""Subjects and officers joined to their incident by agency_case_number (I2)."""
+from __future__ import annotations
+
+import pandas as pd
+
+
+def duplicate_case_numbers(incidents: pd.DataFrame) -> pd.Series:
+    """True on every incident row whose case number appears on another incident row too."""
+    key = incidents["agency_case_number"]
+    return (key.notna() & key.duplicated(keep=False)).astype(bool)
+
+
+def linked(child: pd.DataFrame, incidents: pd.DataFrame) -> pd.DataFrame:
+    """`child` with `_incident_row` and `_incident_date` of its incident (NA when it has none).
+
+    A case number shared by several incident rows links to the first of them; those incidents are
+    rejected as duplicates anyway, so each child row is still counted exactly once.
+    """
+    first = incidents[incidents["agency_case_number"].notna()].drop_duplicates("agency_case_number")
+    lookup = pd.DataFrame({"agency_case_number": first["agency_case_number"],
+                           "_incident_row": first["_row"].astype("Int64"),
+                           "_incident_date": first["incident_date"]})
+    base = child.drop(columns=[c for c in ("_incident_row", "_incident_date") if c in child.columns])
+    merged = base.merge(lookup, on="agency_case_number", how="left", sort=False)
+    merged.index = child.index
+    return merged
+
+
+def in_month(incidents: pd.DataFrame, month: str) -> pd.Series:
+    """Incidents dated in `month` (YYYY-MM)."""
+    return incidents["incident_date"].str.startswith(month + "-").fillna(False).astype(bool)
+
+
+def undated(incidents: pd.DataFrame) -> pd.Series:
+    """Incidents whose incident_date (I3) is blank or not a readable date: rejected in every run."""
+    return incidents["incident_date"].isna()

@@ -1,0 +1,108 @@
+"""Normalised element values: trimmed text, canonical dates, booleans, lists and coordinates.
+
+Values that cannot be normalised are kept as they were so that the rule catalog reports them
+with the analyst's own text; nothing is guessed.
+"""
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from transforms.canonical import is_meta
+
+TRUE_WORDS = ("true", "yes", "y", "1")
+FALSE_WORDS = ("false", "no", "n", "0")
+
+_ISO = r"([0-9]{4})-([0-9]{1,2})-([0-9]{1,2})(?:[ T][0-9:.]+)?"
+_US = r"([0-9]{1,2})/([0-9]{1,2})/([0-9]{4})"
+
+
+def trimmed(s: pd.Series) -> pd.Series:
+    """Whitespace stripped; empty text becomes NA."""
+    out = s.astype("str").str.strip()
+    return out.where(out != "")
+
+
+def list_text(s: pd.Series) -> pd.Series:
+    """Multi-valued cell as `A;B`: no blanks around separators, no empty values."""
+    out = s.str.replace(r"\s*;\s*", ";", regex=True).str.replace(r";{2,}", ";", regex=True).str.strip(";")
+    return out.where(out != "")
+
+
+def iso_dates(s: pd.Series) -> pd.Series:
+    """`YYYY-MM-DD`, `MM/DD/YYYY` (or an Excel date) as ISO `YYYY-MM-DD`; NA where not a real date."""
+    iso = s.str.extract(f"^{_ISO}$")
+    us = s.str.extract(f"^{_US}$")
+    year = iso[0].fillna(us[2])
+    month = iso[1].fillna(us[0])
+    day = iso[2].fillna(us[1])
+    parts = pd.DataFrame({"year": pd.to_numeric(year), "month": pd.to_numeric(month),
+                          "day": pd.to_numeric(day)}, index=s.index)
+    dates = pd.to_datetime(parts.dropna(), errors="coerce").reindex(s.index)
+    ok = dates.notna()
+    text = (year.str.zfill(4) + "-" + month.str.zfill(2) + "-" + day.str.zfill(2)).astype("str")
+    return text.where(ok)
+
+
+def booleans(s: pd.Series) -> pd.Series:
+    """true/false from true/false, yes/no, y/n, 1/0 in any case; other text kept for the rules to report."""
+    low = s.str.lower()
+    out = s.copy()
+    out = out.mask(low.isin(TRUE_WORDS), "true").mask(low.isin(FALSE_WORDS), "false")
+    return out
+
+
+def four_decimals(s: pd.Series) -> pd.Series:
+    """Decimal degrees rounded half away from zero to exactly four decimals; other text kept."""
+    numeric = s.str.fullmatch(r"[+-]?[0-9]+(?:\.[0-9]*)?").fillna(False).astype(bool)
+    value = pd.to_numeric(s.where(numeric), errors="coerce").to_numpy(dtype="float64", na_value=np.nan)
+    scaled = np.floor(np.abs(value) * 10000 + 0.5)
+    ok = ~np.isnan(scaled)
+    whole = np.where(ok, scaled // 10000, 0).astype("int64")
+    frac = np.where(ok, scaled % 10000, 0).astype("int64")
+    sign = np.where((value < 0) & (scaled > 0), "-", "")
+    text = (pd.Series(sign, index=s.index) + pd.Series(whole, index=s.index).astype("str") + "."
+            + pd.Series(frac, index=s.index).astype("str").str.zfill(4))
+    return text.where(pd.Series(ok, index=s.index), s)
+
+
+def two_digit_age(s: pd.Series) -> pd.Series:
+    """A one-digit age becomes two characters (`7` -> `07`), as S4 expects."""
+    return s.mask(s.str.fullmatch(r"[0-9]").fillna(False).astype(bool), "0" + s)
+
+
+def without_blank_rows(frame: pd.DataFrame) -> tuple[pd.DataFrame, int]:
+    """Drop rows whose every cell is empty or whitespace; return (frame, number dropped)."""
+    values = [c for c in frame.columns if not is_meta(c)]
+    if not values:
+        return frame, 0
+    filled = pd.concat([trimmed(frame[c]).notna() for c in values], axis=1).any(axis=1)
+    return frame[filled], int((~filled).sum())
+
+
+def normalized(frame: pd.DataFrame, elements: list[dict]) -> pd.DataFrame:
+    """Every element column normalised according to its type in the data dictionary."""
+    types = {e["name"]: e["type"] for e in elements}
+    out = {}
+    for column in frame.columns:
+        if is_meta(column):
+            out[column] = frame[column]
+            continue
+        s = trimmed(frame[column])
+        kind = types.get(column)
+        if kind == "list":
+            s = list_text(s)
+        elif kind == "agencies":
+            s = list_text(s.str.replace(r"\s*:\s*", ":", regex=True))
+        elif kind == "boolean":
+            s = booleans(s)
+        elif kind == "age1":
+            s = two_digit_age(s)
+        elif column in ("address_latitude", "address_longitude"):
+            s = four_decimals(s)
+        out[column] = s
+    result = pd.DataFrame(out, index=frame.index)
+    if "incident_date" in result.columns:
+        result["_incident_date_raw"] = result["incident_date"]
+        result["incident_date"] = iso_dates(result["incident_date"])
+    return result
