@@ -78,3 +78,42 @@ def matches(s: pd.Series, pattern: str) -> pd.Series:
 def as_date(s: pd.Series) -> pd.Series:
     """ISO YYYY-MM-DD strings to datetime64 (NaT where blank)."""
     return pd.to_datetime(s, format="%Y-%m-%d", errors="coerce")
+
+
+def ints(s: pd.Series) -> pd.Series:
+    """Nullable integers from a text column (ASCII digits only) or from a numeric/boolean column."""
+    if pd.api.types.is_bool_dtype(s.dtype) or pd.api.types.is_numeric_dtype(s.dtype):
+        return pd.to_numeric(s, errors="coerce").astype("Float64")
+    return as_int(s)
+
+
+def not_matching(s: pd.Series, pattern: str) -> pd.Series:
+    """True where the cell is filled and does not fully match `pattern`."""
+    return (s.notna() & ~s.str.fullmatch(pattern).fillna(False).astype(bool)).astype(bool)
+
+
+def full_match(s: pd.Series, pattern: str) -> pd.Series:
+    """True where the cell is filled and fully matches `pattern` (blank gives False)."""
+    return s.str.fullmatch(pattern).fillna(False).astype(bool)
+
+
+def tokens_outside(s: pd.Series, allowed) -> pd.Series:
+    """Like `any_token_not_in`, faster when most cells hold a single value."""
+    allowed = list(allowed)
+    multi = s.str.contains(SEP, regex=False).fillna(False).astype(bool)
+    out = (s.notna() & ~multi & ~s.isin(allowed)).astype(bool)
+    if multi.any():
+        out = out | any_token_not_in(s.where(multi), allowed)
+    return out
+
+
+def bools(s: pd.Series) -> pd.Series:
+    """A helper flag column as plain bool (NA counts as False)."""
+    if pd.api.types.is_bool_dtype(s.dtype) and not s.hasnans:
+        return s.astype(bool)
+    return s.fillna(False).astype(bool)
+
+
+def group_any(flag: pd.Series, key: pd.Series) -> pd.Series:
+    """Per group key: does any row have `flag`? (rows with a blank key are ignored)."""
+    return flag.groupby(key, dropna=True).any()

@@ -1,0 +1,123 @@
+"""`uof`: a thin command line over the flows. Parses arguments, calls a flow, maps errors to exit codes.
+
+Exit codes: 0 all emitted (or a zero report), 1 completed with rejections, 2 nothing could be done.
+"""
+from __future__ import annotations
+
+import argparse
+import logging
+import re
+import sys
+from datetime import datetime
+
+from flows.engine import quiet_telemetry
+from flows.errors import UofError, UsageError
+
+MONTH = re.compile(r"(\d{4})-(0[1-9]|1[0-2])", re.ASCII)
+
+
+def month_arg(text: str) -> str:
+    if not MONTH.fullmatch(text):
+        raise argparse.ArgumentTypeError(f"'{text}' is not a month written YYYY-MM")
+    return text
+
+
+def as_of_arg(text: str) -> str:
+    try:
+        moment = datetime.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"'{text}' is not a moment written YYYY-MM-DDTHH:MM:SS") from None
+    if moment.tzinfo is not None:
+        moment = moment.astimezone().replace(tzinfo=None)
+    return moment.replace(microsecond=0).isoformat()
+
+
+def now_arg() -> str:
+    return datetime.now().replace(microsecond=0).isoformat()
+
+
+def _month_options(p: argparse.ArgumentParser, out_required: bool) -> None:
+    p.add_argument("--profile", required=True, help="agency profile YAML")
+    p.add_argument("--source", required=True, help="RMS extract: .xlsx workbook or folder of CSV files")
+    p.add_argument("--month", required=True, type=month_arg, help="month to report, YYYY-MM")
+    if out_required:
+        p.add_argument("--out", required=True, help="output folder")
+    p.add_argument("--as-of", type=as_of_arg, default=None,
+                   help="moment the run is considered to happen, YYYY-MM-DDTHH:MM:SS (default: now)")
+
+
+def parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="uof", description="FBI National Use-of-Force Data Collection reporting.")
+    p.add_argument("-v", "--verbose", action="store_true", help="log progress (counts only, never personal data)")
+    p.add_argument("--debug", action="store_true", help="show a traceback on internal errors")
+    sub = p.add_subparsers(dest="command", required=True)
+    run = sub.add_parser("run", help="produce the month's submission: JSON messages, zip, rejections, manifest")
+    _month_options(run, out_required=True)
+    val = sub.add_parser("validate", help="check a month without writing a submission")
+    _month_options(val, out_required=False)
+    val.add_argument("--out", default=None, help=argparse.SUPPRESS)
+    return p
+
+
+def _summary(result, month: str) -> str:
+    inc = result.manifest["incidents"]
+    if inc["zero_report"]:
+        head = f"{month}: no incident, zero report emitted"
+    else:
+        head = (f"{month}: {inc['in_month']} incident(s) in the month, {inc['emitted']} emitted, "
+                f"{inc['rejected']} rejected ({result.manifest['findings']['errors']} error(s))")
+    where = f" -> {result.folder}" if result.folder else ""
+    return head + where
+
+
+def _cmd_run(args) -> int:
+    from flows.monthly import run_month
+
+    result = run_month(args.profile, args.source, args.month, args.out, args.as_of or now_arg())
+    print(_summary(result, args.month))
+    for note in result.notes:
+        print(f"note: {note}")
+    return result.exit_code
+
+
+def _cmd_validate(args) -> int:
+    from flows.monthly import run_month
+    from flows.report import findings_table
+
+    result = run_month(args.profile, args.source, args.month, None, args.as_of or now_arg(), write=False)
+    print(_summary(result, args.month))
+    table = findings_table(result.findings)
+    if table:
+        print(table)
+    for note in result.notes:
+        print(f"note: {note}")
+    return result.exit_code
+
+
+COMMANDS = {"run": _cmd_run, "validate": _cmd_validate}
+
+
+def main(argv: list[str] | None = None) -> int:
+    quiet_telemetry()
+    args = parser().parse_args(argv)
+    logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING,
+                        format="%(levelname)s %(name)s: %(message)s", stream=sys.stderr)
+    try:
+        code = COMMANDS[args.command](args)
+    except UofError as exc:
+        print(f"uof: error: {exc}", file=sys.stderr)
+        return exc.exit_code
+    except KeyboardInterrupt:
+        print("uof: interrupted; no submission files were written", file=sys.stderr)
+        return 130
+    except Exception as exc:  # an internal bug: one line, no traceback unless asked
+        if args.debug:
+            raise
+        print(f"uof: internal error ({type(exc).__name__}): {str(exc).splitlines()[0] if str(exc) else ''} "
+              "— no submission files were written; rerun with --debug for details", file=sys.stderr)
+        return 2
+    return code
+
+
+if __name__ == "__main__":
+    sys.exit(main())

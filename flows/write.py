@@ -1,0 +1,103 @@
+"""Output files: written into a private temporary folder, moved into place only when complete."""
+from __future__ import annotations
+
+import contextlib
+import csv
+import hashlib
+import io
+import os
+import shutil
+import zipfile
+from pathlib import Path
+
+import orjson
+import pandas as pd
+
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+@contextlib.contextmanager
+def private_files():
+    """Everything created inside is readable by the current user only (0600 files, 0700 folders)."""
+    old = os.umask(0o077)
+    try:
+        yield
+    finally:
+        os.umask(old)
+
+
+def json_bytes(obj) -> bytes:
+    return orjson.dumps(obj, option=orjson.OPT_INDENT_2) + b"\n"
+
+
+def sha256(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def as_text_cells(frame: pd.DataFrame) -> pd.DataFrame:
+    """Neutralise spreadsheet formulas: a cell starting with = + - @ is prefixed with an apostrophe."""
+    out = frame.copy()
+    for column in out.columns:
+        s = out[column]
+        if s.dtype == object or pd.api.types.is_string_dtype(s):
+            text = s.astype("str")
+            risky = text.str.startswith(FORMULA_START).fillna(False).astype(bool)
+            out[column] = text.mask(risky, "'" + text)
+    return out
+
+
+def csv_bytes(frame: pd.DataFrame) -> bytes:
+    buffer = io.StringIO()
+    as_text_cells(frame).to_csv(buffer, index=False, lineterminator="\n", quoting=csv.QUOTE_MINIMAL)
+    return buffer.getvalue().encode("utf-8")
+
+
+def zip_bytes(files: list[tuple[str, bytes]], when: pd.Timestamp) -> bytes:
+    """Flat, deflate-compressed, with fixed timestamps and modes so reruns are byte-identical."""
+    buffer = io.BytesIO()
+    stamp = (max(when.year, 1980), when.month, when.day, when.hour, when.minute, when.second)
+    with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+        for name, data in files:
+            info = zipfile.ZipInfo(name, date_time=stamp)
+            info.compress_type = zipfile.ZIP_DEFLATED
+            info.external_attr = 0o600 << 16
+            info.create_system = 3
+            archive.writestr(info, data)
+    return buffer.getvalue()
+
+
+class StagedFolder:
+    """A temporary folder beside the destination; `commit()` swaps it into place atomically."""
+
+    def __init__(self, destination: Path):
+        self.destination = Path(destination)
+        self.parent = self.destination.parent
+        self.staging = None
+
+    def __enter__(self):
+        with private_files():
+            self.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+            self.staging = self.parent / f".uof-staging-{self.destination.name}-{os.getpid()}"
+            if self.staging.exists():
+                shutil.rmtree(self.staging)
+            self.staging.mkdir(mode=0o700)
+        return self
+
+    def write(self, name: str, data: bytes) -> None:
+        with private_files():
+            (self.staging / name).write_bytes(data)
+
+    def commit(self) -> None:
+        old = None
+        if self.destination.exists():
+            old = self.parent / f".uof-replaced-{self.destination.name}-{os.getpid()}"
+            os.replace(self.destination, old)
+        os.replace(self.staging, self.destination)
+        self.staging = None
+        if old is not None:
+            shutil.rmtree(old, ignore_errors=True)
+
+    def __exit__(self, exc_type, exc, tb):
+        if self.staging is not None and self.staging.exists():
+            shutil.rmtree(self.staging, ignore_errors=True)
+        return False

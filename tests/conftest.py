@@ -1,0 +1,115 @@
+"""Shared fixtures: a small valid extract in canonical form, written as CSV or Excel on demand."""
+from __future__ import annotations
+
+import copy
+import csv
+import os
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parent.parent
+SAMPLE = REPO / "data" / "sample"
+REAL_EXPORTS = REPO.parent / "shared" / "real-exports"
+AS_OF = "2025-11-05T09:30:00"
+
+BASE_INCIDENT = {
+    "agency_case_number": "CASE-1", "incident_date": "2025-10-03", "incident_time_hours": "14",
+    "incident_time_minutes": "30", "location_type": "13", "initial_contact_id": "TRAFFIC_STOP",
+    "total_officers_involved": "1", "ambushed": "NO", "did_officer_approach": "YES",
+    "senior_officer_present": "NO", "address_1": "100 Main St", "address_city": "Springfield",
+    "address_state_id": "PA", "address_zip": "15445", "agency_officers_involved": "1",
+    "incident_tickler_ids": "INJURY", "total_number_subjects": "1",
+}
+BASE_SUBJECT = {
+    "agency_case_number": "CASE-1", "subject_id": "1", "race_ethnicity_ids": "W", "gender": "M", "age1": "30",
+    "height1_feet": "5", "height1_inch": "10", "weight1": "180", "impairment": "NO", "resisted": "YES",
+    "resistance_type_ids": "PHYSICAL", "threat_directed_at": "OFFICER", "armed": "NO",
+    "force_type_ids": "PHYSICAL", "injury_type_ids": "OTHER_SERIOUS_INJURY", "charged": "YES",
+}
+BASE_OFFICER = {
+    "agency_case_number": "CASE-1", "officer_id": "1", "race_ethnicity_ids": "W", "gender": "M", "age": "35",
+    "height_feet": "6", "height_inch": "0", "weight": "200", "years_of_service": "10", "full_part_time": "YES",
+    "officer_identifiable": "YES", "on_duty": "YES", "officer_injured": "NO", "shots_fired": "NO",
+}
+
+
+def incident(case: str = "CASE-1", **changes) -> dict[str, list[dict]]:
+    """One valid incident (one subject, one officer) with `changes` as `table__column=value` edits."""
+    tables = {"incidents": [dict(BASE_INCIDENT)], "subjects": [dict(BASE_SUBJECT)],
+              "officers": [dict(BASE_OFFICER)]}
+    for rows in tables.values():
+        rows[0]["agency_case_number"] = case
+    for key, value in changes.items():
+        table, _, column = key.partition("__")
+        tables[table][0][column] = value
+    return tables
+
+
+def combined(*extracts: dict[str, list[dict]]) -> dict[str, list[dict]]:
+    out = {"incidents": [], "subjects": [], "officers": []}
+    for extract in extracts:
+        for table, rows in extract.items():
+            out[table].extend(copy.deepcopy(rows))
+    return out
+
+
+def _columns(rows: list[dict], table: str) -> list[str]:
+    base = {"incidents": BASE_INCIDENT, "subjects": BASE_SUBJECT, "officers": BASE_OFFICER}[table]
+    names = list(base)
+    for row in rows:
+        names += [k for k in row if k not in names]
+    return names
+
+
+def write_csv_extract(folder: Path, tables: dict[str, list[dict]]) -> Path:
+    folder.mkdir(parents=True, exist_ok=True)
+    for table, rows in tables.items():
+        with open(folder / f"{table}.csv", "w", newline="", encoding="utf-8") as handle:
+            writer = csv.DictWriter(handle, fieldnames=_columns(rows, table))
+            writer.writeheader()
+            writer.writerows(rows)
+    return folder
+
+
+def write_xlsx_extract(path: Path, tables: dict[str, list[dict]]) -> Path:
+    import openpyxl
+
+    workbook = openpyxl.Workbook()
+    workbook.remove(workbook.active)
+    for table, rows in tables.items():
+        sheet = workbook.create_sheet(table)
+        names = _columns(rows, table)
+        sheet.append(names)
+        for row in rows:
+            sheet.append([row.get(n) for n in names])
+    workbook.save(path)
+    return path
+
+
+def write_profile(folder: Path, text: str = "") -> Path:
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / "agency.yaml"
+    path.write_text('agency_ori: "PA0230100"\n' + text, encoding="utf-8")
+    return path
+
+
+@pytest.fixture
+def run_cli(tmp_path):
+    """Run `uof` in-process; returns (exit code, stdout, stderr)."""
+    from flows.cli import main
+
+    def _run(*args: str):
+        import contextlib
+        import io
+
+        out, err = io.StringIO(), io.StringIO()
+        with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+            try:
+                code = main([str(a) for a in args])
+            except SystemExit as exc:  # argparse rejects bad arguments this way
+                code = exc.code
+        return code, out.getvalue(), err.getvalue()
+
+    os.environ.pop("PREFECT_API_URL", None)
+    return _run

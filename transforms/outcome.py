@@ -1,0 +1,92 @@
+"""Where every row of a month's run ends: emitted, rejected (with findings), not reportable, or elsewhere."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pandas as pd
+
+from transforms.findings import FINDING_COLUMNS, findings_frame
+from transforms.link import duplicate_case_numbers, in_month, linked, undated
+
+CHILD_TABLES = ("subjects", "officers")
+
+
+@dataclass
+class Scoped:
+    """The frames restricted to the run: incidents of the month plus undated ones, and their children."""
+
+    incidents: pd.DataFrame
+    subjects: pd.DataFrame
+    officers: pd.DataFrame
+    orphans: dict[str, pd.DataFrame]
+    duplicates: pd.Series  # bool over scoped incidents
+    status: dict[str, pd.Series]  # per table, over ALL rows: "scope" | "other_months" | "orphaned"
+
+
+def month_scope(frames: dict[str, pd.DataFrame], month: str) -> Scoped:
+    incidents = frames["incidents"]
+    dups = duplicate_case_numbers(incidents)
+    scope = in_month(incidents, month) | undated(incidents)
+    status = {"incidents": pd.Series("other_months", index=incidents.index).mask(scope, "scope")}
+    children, orphans = {}, {}
+    for table in CHILD_TABLES:
+        child = linked(frames[table], incidents)
+        orphan = child["_incident_row"].isna()
+        mine = child["_incident_row"].isin(incidents.loc[scope, "_row"]).fillna(False).astype(bool)
+        status[table] = (pd.Series("other_months", index=child.index)
+                         .mask(mine, "scope").mask(orphan, "orphaned"))
+        children[table] = child[mine]
+        orphans[table] = child[orphan]
+    return Scoped(incidents=incidents[scope], subjects=children["subjects"], officers=children["officers"],
+                  orphans=orphans, duplicates=dups[scope], status=status)
+
+
+def engine_findings(scoped: Scoped, unmapped: dict[str, pd.DataFrame], rules: dict,
+                    element_ids: dict[str, dict[str, str]]) -> pd.DataFrame:
+    """Findings raised by the pipeline itself: unmapped local codes, duplicate case numbers, orphans."""
+    parts = []
+    frames = {"incidents": scoped.incidents, "subjects": scoped.subjects, "officers": scoped.officers}
+    for table, frame in frames.items():
+        misses = unmapped.get(table)
+        if misses is None or misses.empty:
+            continue
+        misses = misses[misses["_row"].isin(frame["_row"])]
+        for column, group in misses.groupby("column", sort=True):
+            rows = frame.set_index("_row", drop=False).loc[group["_row"].to_numpy()]
+            rows.index = range(len(rows))
+            parts.append(findings_frame(rules["XW-UNMAPPED"], rows, pd.Series(True, index=rows.index),
+                                        column=column, value=pd.Series(group["value"].to_numpy(), index=rows.index),
+                                        element=element_ids[table].get(column)))
+    if scoped.duplicates.any():
+        parts.append(findings_frame(rules["I2-DUPLICATE"], scoped.incidents, scoped.duplicates,
+                                    column="agency_case_number"))
+    for table, rule_id in (("subjects", "S-ORPHAN"), ("officers", "O-ORPHAN")):
+        orphans = scoped.orphans[table]
+        if len(orphans):
+            parts.append(findings_frame(rules[rule_id], orphans, pd.Series(True, index=orphans.index),
+                                        column="agency_case_number"))
+    parts = [p for p in parts if len(p)]
+    return pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=FINDING_COLUMNS)
+
+
+def without_shadowed(findings: pd.DataFrame) -> pd.DataFrame:
+    """Drop rule findings on a cell already reported as an unmapped local code (one message per cell)."""
+    if findings.empty:
+        return findings
+    unmapped = findings["rule_id"] == "XW-UNMAPPED"
+    if not unmapped.any():
+        return findings
+    key = findings["segment"].astype("str") + "|" + findings["_row"].astype("str") + "|" + findings["column"].astype("str")
+    shadowed = key.isin(key[unmapped]) & ~unmapped
+    return findings[~shadowed]
+
+
+def rejected_incident_rows(findings: pd.DataFrame, scoped: Scoped) -> pd.Index:
+    """`_row` of scoped incidents carrying an error in any of their segments."""
+    errors = findings[findings["severity"] == "error"]
+    rows = set(errors.loc[errors["segment"] == "incident", "_row"].tolist())
+    for segment, frame in (("subject", scoped.subjects), ("officer", scoped.officers)):
+        bad = errors.loc[errors["segment"] == segment, "_row"]
+        parents = frame.loc[frame["_row"].isin(bad), "_incident_row"].dropna()
+        rows.update(int(r) for r in parents.tolist())
+    return pd.Index(sorted(rows))
