@@ -42,6 +42,8 @@ def _month_options(p: argparse.ArgumentParser, out_required: bool) -> None:
     p.add_argument("--month", required=True, type=month_arg, help="month to report, YYYY-MM")
     if out_required:
         p.add_argument("--out", required=True, help="output folder")
+        p.add_argument("--state", default=None,
+                       help="ledger file (default: OUT/<agency_ori>/ledger.sqlite); the archive sits beside it")
     p.add_argument("--as-of", type=as_of_arg, default=None,
                    help="moment the run is considered to happen, YYYY-MM-DDTHH:MM:SS (default: now)")
 
@@ -59,22 +61,28 @@ def parser() -> argparse.ArgumentParser:
     return p
 
 
-def _summary(result, month: str) -> str:
-    inc = result.manifest["incidents"]
+def _summary(result) -> str:
+    manifest = result.manifest
+    inc = manifest["incidents"]
+    actions = ", ".join(f"{n} {a}" for a, n in inc["actions"].items() if n)
+    parts = [f"{result.month}: {inc['reportable']} reportable incident(s)",
+             f"{inc['valid']} valid", f"{inc['rejected'] + inc['rejected_undated']} rejected"]
+    if inc["not_reportable"]:
+        parts.append(f"{inc['not_reportable']} not reportable")
+    if result.folder is not None:
+        parts.append(f"messages: {actions or 'none'}" + (f", {inc['unchanged']} unchanged" if inc["unchanged"] else ""))
     if inc["zero_report"]:
-        head = f"{month}: no incident, zero report emitted"
-    else:
-        head = (f"{month}: {inc['in_month']} incident(s) in the month, {inc['emitted']} emitted, "
-                f"{inc['rejected']} rejected ({result.manifest['findings']['errors']} error(s))")
-    where = f" -> {result.folder}" if result.folder else ""
-    return head + where
+        parts.append(f"zero report {inc['zero_report']}")
+    head = ", ".join(parts) + f"; {manifest['findings']['errors']} error(s)"
+    where = f"\n  -> {result.folder}" + (f" (run {manifest['run_id']})" if manifest.get("run_id") else "")
+    return head + (where if result.folder else "")
 
 
 def _cmd_run(args) -> int:
     from flows.monthly import run_month
 
-    result = run_month(args.profile, args.source, args.month, args.out, args.as_of or now_arg())
-    print(_summary(result, args.month))
+    result = run_month(args.profile, args.source, args.month, args.out, args.as_of or now_arg(), state=args.state)
+    print(_summary(result))
     for note in result.notes:
         print(f"note: {note}")
     return result.exit_code
@@ -85,7 +93,7 @@ def _cmd_validate(args) -> int:
     from flows.report import findings_table
 
     result = run_month(args.profile, args.source, args.month, None, args.as_of or now_arg(), write=False)
-    print(_summary(result, args.month))
+    print(_summary(result))
     table = findings_table(result.findings)
     if table:
         print(table)

@@ -33,7 +33,7 @@ def test_run_valid_incident_exits_0_with_one_message(run_cli, tmp_path):
     assert list(msgs) == ["PA0230100_20251105_0930_0001.json"]
     msg = msgs["PA0230100_20251105_0930_0001.json"]
     assert list(msg) == ["Action", "ActionTime", "Incident"]
-    assert msg["Action"] == "Add" and msg["ActionTime"] == "11/05/2025 09:30:00"
+    assert msg["Action"] == "AddOnly" and msg["ActionTime"] == "11/05/2025 09:30:00"  # first submission
 
 
 def test_run_json_shape_and_types_follow_appendix_a(run_cli, tmp_path):
@@ -67,7 +67,7 @@ def test_run_json_shape_and_types_follow_appendix_a(run_cli, tmp_path):
 def test_run_writes_zip_rejections_manifest_privately(run_cli, tmp_path):
     code, _, _, out = run(run_cli, tmp_path, incident())
     folder = month_folder(out)
-    names = sorted(p.name for p in folder.iterdir())
+    names = sorted(p.name for p in folder.iterdir() if p.name not in ("ledger.sqlite",))
     assert names == ["PA0230100_20251105_0930.zip", "PA0230100_20251105_0930_0001.json",
                      "manifest.json", "not_reportable.csv", "rejections.csv"]
     with zipfile.ZipFile(folder / "PA0230100_20251105_0930.zip") as archive:
@@ -79,7 +79,7 @@ def test_run_writes_zip_rejections_manifest_privately(run_cli, tmp_path):
         assert stat.S_IMODE(path.stat().st_mode) == 0o600
     assert stat.S_IMODE(folder.stat().st_mode) == 0o700
     manifest = json.loads((folder / "manifest.json").read_text())
-    assert manifest["as_of"] == AS_OF and manifest["incidents"]["emitted"] == 1
+    assert manifest["as_of"] == AS_OF and manifest["incidents"]["valid"] == 1
     assert {f["name"] for f in manifest["inputs"]["source"]} == {"incidents.csv", "subjects.csv", "officers.csv"}
     assert all(len(f["sha256"]) == 64 for f in manifest["inputs"]["source"])
 
@@ -169,7 +169,7 @@ def test_run_zero_report_rules(run_cli, tmp_path, month, as_of, expected):
     assert code == expected, stderr
     if expected == 0:
         msgs = messages(month_folder(out, month))
-        assert list(msgs.values()) == [{"Action": "Add", "ActionTime": "11/05/2025 09:30:00",
+        assert list(msgs.values()) == [{"Action": "AddOnly", "ActionTime": "11/05/2025 09:30:00",
                                         "ZeroReport": {"agency_ori": "PA0230100", "month_year": "08/2025"}}]
     else:
         assert "zero report" in stderr and not (out / "PA0230100" / month).exists()

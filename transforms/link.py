@@ -26,9 +26,14 @@ def linked(child: pd.DataFrame, incidents: pd.DataFrame) -> pd.DataFrame:
     return merged
 
 
-def in_month(incidents: pd.DataFrame, month: str) -> pd.Series:
-    """Incidents dated in `month` (YYYY-MM)."""
-    return incidents["incident_date"].str.startswith(month + "-").fillna(False).astype(bool)
+def incident_month(incidents: pd.DataFrame) -> pd.Series:
+    """YYYY-MM of each incident (NA when the date cannot be read)."""
+    return incidents["incident_date"].str.slice(0, 7)
+
+
+def in_months(incidents: pd.DataFrame, months: list[str]) -> pd.Series:
+    """Incidents dated in one of `months` (YYYY-MM)."""
+    return incident_month(incidents).isin(months).fillna(False).astype(bool)
 
 
 def undated(incidents: pd.DataFrame) -> pd.Series:

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 import pandas as pd
 
 from transforms.findings import FINDING_COLUMNS, findings_frame
-from transforms.link import duplicate_case_numbers, in_month, linked, undated
+from transforms.link import duplicate_case_numbers, in_months, linked, undated
 
 CHILD_TABLES = ("subjects", "officers")
 
@@ -23,10 +23,10 @@ class Scoped:
     status: dict[str, pd.Series]  # per table, over ALL rows: "scope" | "other_months" | "orphaned"
 
 
-def month_scope(frames: dict[str, pd.DataFrame], month: str) -> Scoped:
+def month_scope(frames: dict[str, pd.DataFrame], months: list[str]) -> Scoped:
     incidents = frames["incidents"]
     dups = duplicate_case_numbers(incidents)
-    scope = in_month(incidents, month) | undated(incidents)
+    scope = in_months(incidents, months) | undated(incidents)
     status = {"incidents": pd.Series("other_months", index=incidents.index).mask(scope, "scope")}
     children, orphans = {}, {}
     for table in CHILD_TABLES:
@@ -81,12 +81,20 @@ def without_shadowed(findings: pd.DataFrame) -> pd.DataFrame:
     return findings[~shadowed]
 
 
-def rejected_incident_rows(findings: pd.DataFrame, scoped: Scoped) -> pd.Index:
-    """`_row` of scoped incidents carrying an error in any of their segments."""
-    errors = findings[findings["severity"] == "error"]
-    rows = set(errors.loc[errors["segment"] == "incident", "_row"].tolist())
+def with_incident_rows(findings: pd.DataFrame, scoped: Scoped) -> pd.DataFrame:
+    """Findings with `_incident`: the `_row` of the incident they belong to (NA for orphans)."""
+    parents = pd.Series(pd.NA, index=findings.index, dtype="Int64")
+    incident = findings["segment"] == "incident"
+    parents[incident] = findings.loc[incident, "_row"].astype("Int64")
     for segment, frame in (("subject", scoped.subjects), ("officer", scoped.officers)):
-        bad = errors.loc[errors["segment"] == segment, "_row"]
-        parents = frame.loc[frame["_row"].isin(bad), "_incident_row"].dropna()
-        rows.update(int(r) for r in parents.tolist())
-    return pd.Index(sorted(rows))
+        mine = findings["segment"] == segment
+        lookup = pd.Series(frame["_incident_row"].to_numpy(), index=frame["_row"].to_numpy())
+        lookup = lookup[~lookup.index.duplicated()]
+        parents[mine] = findings.loc[mine, "_row"].map(lookup).astype("Int64")
+    return findings.assign(_incident=parents)
+
+
+def rejected_incident_rows(findings: pd.DataFrame) -> pd.Index:
+    """`_row` of incidents carrying an error in any of their segments (needs `with_incident_rows`)."""
+    errors = findings[findings["severity"] == "error"]
+    return pd.Index(errors["_incident"].dropna().astype("int64").unique()).sort_values()

@@ -1,0 +1,64 @@
+"""Content-addressed archive of what a run used, so an auditor can replay it exactly.
+
+`<state folder>/archive/<sha256>.<ext>`: the normalised input frames as Parquet (before the
+crosswalks, so replay re-applies the archived crosswalks) and the exact bytes of the profile,
+crosswalk, code-table and rule-catalog files. Identical content is stored once.
+"""
+from __future__ import annotations
+
+import hashlib
+import io
+import os
+from pathlib import Path
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from flows.config import SCHEMAS_DIR, TABLES
+from flows.write import private_files
+from mappings import MAPPINGS_DIR
+
+REFERENCE_LOCATIONS = {"catalog.yaml": "schemas"}
+
+
+def _store(folder: Path, data: bytes, ext: str) -> str:
+    digest = hashlib.sha256(data).hexdigest()
+    path = folder / f"{digest}.{ext}"
+    if not path.exists():
+        with private_files():
+            folder.mkdir(parents=True, exist_ok=True, mode=0o700)
+            tmp = folder / f".{digest}.{os.getpid()}.tmp"
+            tmp.write_bytes(data)
+            os.replace(tmp, path)
+    return digest
+
+
+def parquet_bytes(frame) -> bytes:
+    table = pa.Table.from_pandas(frame, preserve_index=True)
+    buffer = io.BytesIO()
+    pq.write_table(table, buffer, compression="zstd")
+    return buffer.getvalue()
+
+
+def _verified(path: Path, expected: str) -> bytes:
+    data = Path(path).read_bytes()
+    if hashlib.sha256(data).hexdigest() != expected:
+        raise RuntimeError(f"{path} changed while the run was using it")
+    return data
+
+
+def archive_inputs(prepared, folder: Path) -> dict:
+    """Store the run's inputs; return the manifest's `archive` section (name -> sha256)."""
+    profile, ref = prepared.config.profile, prepared.config.ref
+    frames = {t: _store(folder, parquet_bytes(prepared.extract.local[t]), "parquet") for t in TABLES}
+    files = {"profile": {"name": profile.path.name,
+                         "sha256": _store(folder, _verified(profile.path, profile.sha256), "yaml")}}
+    files["crosswalks"] = [
+        {"path": os.path.relpath(cw.path, profile.path.resolve().parent),
+         "sha256": _store(folder, _verified(cw.path, cw.sha256), "yaml")} for cw in profile.crosswalks]
+    files["reference"] = [
+        {"name": name, "folder": REFERENCE_LOCATIONS.get(name, "mappings"),
+         "sha256": _store(folder, _verified((SCHEMAS_DIR if name in REFERENCE_LOCATIONS else MAPPINGS_DIR) / name,
+                                            digest), "yaml")}
+        for name, digest in sorted(ref.files.items())]
+    return {"frames": frames, **files}

@@ -1,0 +1,232 @@
+"""Submission ledger: an embedded SQLite database of every run and every message it emitted.
+
+One ledger per agency (default `<out>/<agency_ori>/ledger.sqlite`). WAL mode, one transaction per
+run, versioned migrations. A run holds an exclusive lock on the ledger for its whole duration, so a
+second run for the same agency waits briefly and then fails with a clear message instead of
+computing its actions against a state that is about to change.
+"""
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import json
+import os
+import sqlite3
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+
+from flows.errors import UofError
+
+LOCK_WAIT_SECONDS = 30.0
+
+MIGRATIONS = [
+    # 1: runs and messages
+    """
+    CREATE TABLE runs (
+        run_id        TEXT PRIMARY KEY,
+        run_seq       INTEGER NOT NULL UNIQUE,
+        agency_ori    TEXT NOT NULL,
+        month         TEXT NOT NULL,
+        as_of         TEXT NOT NULL,
+        kind          TEXT NOT NULL,
+        tool_version  TEXT NOT NULL,
+        folder        TEXT,
+        exit_code     INTEGER NOT NULL,
+        manifest      TEXT NOT NULL,
+        status        TEXT NOT NULL DEFAULT 'generated',
+        submitted_at  TEXT
+    );
+    CREATE INDEX runs_month ON runs (agency_ori, month);
+    CREATE TABLE messages (
+        run_id             TEXT NOT NULL REFERENCES runs (run_id),
+        seq                INTEGER NOT NULL,
+        kind               TEXT NOT NULL CHECK (kind IN ('incident', 'zero_report')),
+        agency_ori         TEXT NOT NULL,
+        month              TEXT NOT NULL,
+        incident_date      TEXT,
+        agency_case_number TEXT,
+        action             TEXT NOT NULL CHECK (action IN ('AddOnly', 'Add', 'Remove')),
+        content_sha256     TEXT,
+        file_name          TEXT NOT NULL,
+        status             TEXT NOT NULL DEFAULT 'generated',
+        PRIMARY KEY (run_id, seq)
+    );
+    CREATE INDEX messages_key ON messages (agency_ori, month, incident_date, agency_case_number);
+    """,
+]
+
+
+class LedgerBusy(UofError):
+    """Another run holds the agency's ledger."""
+
+
+class LedgerError(UofError):
+    """The ledger cannot be used (unknown run, newer schema, unreadable file)."""
+
+
+@dataclass(frozen=True)
+class RunRecord:
+    run_id: str
+    run_seq: int
+    agency_ori: str
+    month: str
+    as_of: str
+    kind: str
+    tool_version: str
+    folder: str | None
+    exit_code: int
+    manifest: dict
+    status: str
+    submitted_at: str | None
+
+
+def _connect(path: Path) -> sqlite3.Connection:
+    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+    fresh = not path.exists()
+    conn = sqlite3.connect(path, timeout=LOCK_WAIT_SECONDS, isolation_level=None)
+    if fresh:
+        os.chmod(path, 0o600)
+    conn.execute("PRAGMA journal_mode=WAL")
+    conn.execute("PRAGMA foreign_keys=ON")
+    conn.execute("PRAGMA busy_timeout=30000")
+    return conn
+
+
+def migrate(conn: sqlite3.Connection, path: Path) -> None:
+    version = conn.execute("PRAGMA user_version").fetchone()[0]
+    if version > len(MIGRATIONS):
+        raise LedgerError(f"ledger {path} was written by a newer version of uof (schema {version}); upgrade uof")
+    for number in range(version, len(MIGRATIONS)):
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            conn.executescript(MIGRATIONS[number].replace("BEGIN", ""))
+        except sqlite3.DatabaseError:
+            conn.execute("ROLLBACK")
+            raise
+        conn.execute(f"PRAGMA user_version = {number + 1}")
+        conn.execute("COMMIT")
+
+
+class Ledger:
+    def __init__(self, path: Path):
+        self.path = Path(path)
+        try:
+            self.conn = _connect(self.path)
+            migrate(self.conn, self.path)
+        except sqlite3.DatabaseError as exc:
+            raise LedgerError(f"ledger {self.path} cannot be used: {exc}") from None
+
+    def close(self) -> None:
+        self.conn.close()
+
+    # ---- reading -------------------------------------------------------------------------------
+    def _frame(self, sql: str, params=()) -> pd.DataFrame:
+        cur = self.conn.execute(sql, params)
+        names = [d[0] for d in cur.description]
+        return pd.DataFrame(cur.fetchall(), columns=names)
+
+    def incident_history(self, agency_ori: str, months: list[str], before_seq: int | None = None) -> pd.DataFrame:
+        marks = ",".join("?" * len(months))
+        limit = "" if before_seq is None else " AND r.run_seq < ?"
+        params = [agency_ori, *months] + ([] if before_seq is None else [before_seq])
+        return self._frame(
+            "SELECT m.month, m.agency_ori, m.incident_date, m.agency_case_number, m.action, m.content_sha256, "
+            "r.run_seq, m.seq FROM messages m JOIN runs r USING (run_id) "
+            f"WHERE m.kind = 'incident' AND m.agency_ori = ? AND m.month IN ({marks}){limit}", params)
+
+    def zero_report_history(self, agency_ori: str, months: list[str], before_seq: int | None = None) -> pd.DataFrame:
+        marks = ",".join("?" * len(months))
+        limit = "" if before_seq is None else " AND r.run_seq < ?"
+        params = [agency_ori, *months] + ([] if before_seq is None else [before_seq])
+        return self._frame(
+            "SELECT m.month, m.action, r.run_seq, m.seq FROM messages m JOIN runs r USING (run_id) "
+            f"WHERE m.kind = 'zero_report' AND m.agency_ori = ? AND m.month IN ({marks}){limit}", params)
+
+    def next_run(self, month: str) -> tuple[str, int]:
+        """(run id, sequence) for a new run of `month`: ids read `2025-10-003`."""
+        seq = self.conn.execute("SELECT COALESCE(MAX(run_seq), 0) + 1 FROM runs").fetchone()[0]
+        count = self.conn.execute("SELECT COUNT(*) FROM runs WHERE month = ?", (month,)).fetchone()[0]
+        return f"{month}-{count + 1:03d}", seq
+
+    def run(self, run_id: str) -> RunRecord:
+        row = self.conn.execute(
+            "SELECT run_id, run_seq, agency_ori, month, as_of, kind, tool_version, folder, exit_code, manifest, "
+            "status, submitted_at FROM runs WHERE run_id = ?", (run_id,)).fetchone()
+        if row is None:
+            raise LedgerError(f"no run '{run_id}' in ledger {self.path}")
+        values = list(row)
+        values[9] = json.loads(values[9])
+        return RunRecord(*values)
+
+    def runs(self, month: str | None = None) -> pd.DataFrame:
+        where, params = ("WHERE month = ?", (month,)) if month else ("", ())
+        return self._frame("SELECT run_id, run_seq, month, as_of, kind, exit_code, status, submitted_at, folder "
+                           f"FROM runs {where} ORDER BY run_seq", params)
+
+    def messages(self, month: str | None = None, run_id: str | None = None) -> pd.DataFrame:
+        clauses, params = [], []
+        if month:
+            clauses.append("m.month = ?")
+            params.append(month)
+        if run_id:
+            clauses.append("m.run_id = ?")
+            params.append(run_id)
+        where = ("WHERE " + " AND ".join(clauses)) if clauses else ""
+        return self._frame(
+            "SELECT m.run_id, m.seq, m.kind, m.month, m.incident_date, m.agency_case_number, m.action, "
+            "m.content_sha256, m.file_name, m.status, r.run_seq FROM messages m JOIN runs r USING (run_id) "
+            f"{where} ORDER BY r.run_seq, m.seq", params)
+
+    # ---- writing -------------------------------------------------------------------------------
+    def record(self, run: dict, messages: pd.DataFrame) -> None:
+        """Record a run and its messages in one transaction."""
+        columns = ["seq", "kind", "agency_ori", "month", "incident_date", "agency_case_number", "action",
+                   "content_sha256", "file_name"]
+        rows = messages.reindex(columns=columns).astype(object).where(messages.reindex(columns=columns).notna(), None)
+        self.conn.execute("BEGIN IMMEDIATE")
+        try:
+            self.conn.execute(
+                "INSERT INTO runs (run_id, run_seq, agency_ori, month, as_of, kind, tool_version, folder, exit_code, "
+                "manifest) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (run["run_id"], run["run_seq"], run["agency_ori"], run["month"], run["as_of"], run["kind"],
+                 run["tool_version"], run.get("folder"), run["exit_code"], json.dumps(run["manifest"], sort_keys=True)))
+            self.conn.executemany(
+                f"INSERT INTO messages (run_id, {', '.join(columns)}) VALUES (?, {', '.join('?' * len(columns))})",
+                [(run["run_id"], *r) for r in rows.itertuples(index=False, name=None)])
+            self.conn.execute("COMMIT")
+        except BaseException:
+            self.conn.execute("ROLLBACK")
+            raise
+
+    def mark_submitted(self, run_id: str, when: str) -> int:
+        self.run(run_id)
+        self.conn.execute("BEGIN IMMEDIATE")
+        self.conn.execute("UPDATE runs SET status = 'submitted', submitted_at = ? WHERE run_id = ?", (when, run_id))
+        changed = self.conn.execute("UPDATE messages SET status = 'submitted' WHERE run_id = ?", (run_id,)).rowcount
+        self.conn.execute("COMMIT")
+        return changed
+
+
+@contextlib.contextmanager
+def exclusive(path: Path, wait: float = LOCK_WAIT_SECONDS):
+    """Hold the agency's ledger lock; wait up to `wait` seconds for another run to finish."""
+    lock_path = Path(path).with_name(Path(path).name + ".lock")
+    lock_path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+    fd = os.open(lock_path, os.O_RDWR | os.O_CREAT, 0o600)
+    deadline = time.monotonic() + wait
+    try:
+        while True:
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except BlockingIOError:
+                if time.monotonic() >= deadline:
+                    raise LedgerBusy(f"another uof run is using the ledger {path}; waited {wait:.0f} s — "
+                                     "try again when it has finished") from None
+                time.sleep(0.1)
+        yield
+    finally:
+        os.close(fd)

@@ -1,0 +1,242 @@
+"""One month's files: actions against the ledger, JSON messages, zip, reports and manifest."""
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+from dataclasses import dataclass
+from pathlib import Path
+
+import orjson
+import pandas as pd
+
+from flows.config import TABLES
+from flows.engine import engine_name
+from flows.version import tool_version
+from flows.write import StagedFolder, csv_bytes, json_bytes, private_files, sha256, zip_bytes
+from transforms.actions import (KEY, active_incidents, planned_actions, zero_report_action,
+                                zero_report_active)
+from transforms.link import incident_month
+from transforms.messages import incident_messages, remove_message, zero_report_message
+
+REJECTION_COLUMNS = ["agency_case_number", "segment", "element", "subject_id", "officer_id", "value", "message",
+                     "rule_id", "severity", "column", "source_file", "source_row"]
+NOT_REPORTABLE_REASON = ("meets none of the FBI criteria (§2): no subject died or was seriously injured "
+                         "and no officer discharged a firearm at or toward a subject with no injury")
+NOT_REPORTABLE_COLUMNS = ["agency_case_number", "incident_date", "reason", "source_file", "source_row"]
+
+
+@dataclass
+class Built:
+    result: object
+    files: list[tuple[str, bytes]]
+    ledger_run: dict | None
+    ledger_messages: pd.DataFrame | None
+
+
+def content_sha256(incident: dict) -> str:
+    """Hash of the incident payload alone: Action and ActionTime do not make content differ."""
+    return hashlib.sha256(orjson.dumps(incident, option=orjson.OPT_SORT_KEYS)).hexdigest()
+
+
+def file_stem(profile, as_of: pd.Timestamp) -> str:
+    """Appendix B: ORI of the submitting agency, creation date YYYYMMDD and time HHMM."""
+    return f"{profile.reporting_agency_ori}_{as_of.strftime('%Y%m%d')}_{as_of.strftime('%H%M')}"
+
+
+def sorted_findings(findings: pd.DataFrame) -> pd.DataFrame:
+    order = findings.assign(_seg=findings["segment"].map({"incident": 0, "subject": 1, "officer": 2}).fillna(3))
+    order = order.sort_values(["agency_case_number", "_seg", "subject_id", "officer_id", "source_row", "rule_id"],
+                              kind="stable", na_position="last")
+    return order.drop(columns="_seg").reset_index(drop=True)
+
+
+def not_reportable_frame(excluded: pd.DataFrame) -> pd.DataFrame:
+    return pd.DataFrame({"agency_case_number": excluded["agency_case_number"],
+                         "incident_date": excluded["incident_date"], "reason": NOT_REPORTABLE_REASON,
+                         "source_file": excluded["_source_file"], "source_row": excluded["_source_row"]},
+                        columns=NOT_REPORTABLE_COLUMNS).sort_values(["incident_date", "agency_case_number"])
+
+
+def row_accounting(prepared, emitted_rows, rejected_rows, excluded_rows) -> dict:
+    """Where every input row of every table ended for this month; the parts add up to `read`."""
+    extract, scoped = prepared.extract, prepared.scoped
+    incidents = extract.frames["incidents"]
+    states = {"incidents": pd.Series("other_months", index=incidents.index)
+              .mask(incidents["_row"].isin(emitted_rows), "emitted")
+              .mask(incidents["_row"].isin(rejected_rows), "rejected")
+              .mask(incidents["_row"].isin(excluded_rows), "not_reportable")}
+    first = incidents[["agency_case_number", "_row"]].dropna(subset=["agency_case_number"])
+    first = first.drop_duplicates("agency_case_number").rename(columns={"_row": "_parent"})
+    for table in ("subjects", "officers"):
+        frame = extract.frames[table]
+        parent = frame[["agency_case_number"]].merge(first, on="agency_case_number", how="left")["_parent"]
+        parent.index = frame.index
+        states[table] = (pd.Series("other_months", index=frame.index)
+                         .mask(parent.isin(emitted_rows), "emitted")
+                         .mask(parent.isin(rejected_rows), "rejected")
+                         .mask(parent.isin(excluded_rows), "not_reportable")
+                         .mask(scoped.status[table] == "orphaned", "orphaned"))
+    rows = {}
+    for table in TABLES:
+        counts = states[table].value_counts()
+        entry = {"read": extract.rows_read[table], "blank": extract.blank_rows[table]}
+        keys = ("emitted", "rejected", "not_reportable", "other_months") + (("orphaned",) if table != "incidents" else ())
+        entry.update({k: int(counts.get(k, 0)) for k in keys})
+        rows[table] = entry
+    return rows
+
+
+def month_files(prepared, month: str, as_of: pd.Timestamp, run_id: str | None, run_seq: int | None,
+                kind: str, history: dict | None, archived: dict | None = None) -> Built:
+    from flows.monthly import MonthResult
+
+    config = prepared.config
+    profile, ref = config.profile, config.ref
+    scoped, findings = prepared.scoped, prepared.findings
+    inc = scoped.incidents
+    months = incident_month(inc)
+    undated = inc["incident_date"].isna()
+    in_month = (months == month).fillna(False).astype(bool)
+    rejected_mask = inc["_row"].isin(prepared.rejected)
+    good = inc[in_month & ~rejected_mask].sort_values(["incident_date", "agency_case_number", "_row"], kind="stable")
+    excluded = prepared.excluded[(incident_month(prepared.excluded) == month).fillna(False).astype(bool)]
+    mine = inc.loc[in_month | undated, "_row"]
+    month_findings = sorted_findings(findings[findings["_incident"].isin(mine) | findings["_incident"].isna()])
+    errors = month_findings[month_findings["severity"] == "error"]
+
+    subjects = scoped.subjects[scoped.subjects["_incident_row"].isin(good["_row"])]
+    officers = scoped.officers[scoped.officers["_incident_row"].isin(good["_row"])]
+    payloads = incident_messages(good, subjects, officers, ref.elements, "Add", as_of)
+    current = good[["agency_ori", "incident_date", "agency_case_number", "_row"]].reset_index(drop=True)
+    current["content_sha256"] = [content_sha256(m["Incident"]) for m in payloads]
+    by_row = dict(zip(current["_row"].tolist(), payloads))
+
+    n_in_month = int(in_month.sum())
+    notes = []
+    if len(excluded):
+        notes.append(f"{len(excluded)} incident(s) of {month} are not reportable to the FBI: see not_reportable.csv")
+    zero_needed = None if (n_in_month == 0 and undated.any()) else n_in_month == 0
+    if zero_needed is None:
+        notes.append(f"zero report withheld: {int(undated.sum())} incident(s) have no readable incident_date (I3) "
+                     "and may belong to this month; fix them and run again")
+
+    if history is None:
+        plan = current.assign(action="AddOnly")
+        unchanged, zr_action = 0, ("AddOnly" if zero_needed else None)
+    else:
+        hist = history["incidents"]
+        active = active_incidents(hist[hist["month"] == month])
+        held = inc.loc[in_month & rejected_mask, KEY]
+        plan, unchanged = planned_actions(active, current, held, inc.loc[undated, "agency_case_number"].dropna())
+        zhist = history["zero_reports"]
+        zr_action = None if zero_needed is None else zero_report_action(zero_needed, zero_report_active(
+            zhist[zhist["month"] == month]))
+
+    messages, ledger_rows = [], []
+    if zr_action == "Remove":
+        messages.append(zero_report_message(profile.agency_ori, month, "Remove", as_of))
+        ledger_rows.append({"kind": "zero_report", "action": "Remove"})
+    for item in plan.itertuples(index=False):
+        if item.action == "Remove":
+            messages.append(remove_message(item.agency_ori, item.incident_date, item.agency_case_number, as_of))
+        else:
+            message = dict(by_row[item._row])
+            message["Action"] = item.action
+            messages.append(message)
+        ledger_rows.append({"kind": "incident", "incident_date": item.incident_date,
+                            "agency_case_number": item.agency_case_number, "action": item.action,
+                            "content_sha256": None if item.action == "Remove" else item.content_sha256})
+    if zr_action == "AddOnly":
+        messages.append(zero_report_message(profile.agency_ori, month, "AddOnly", as_of))
+        ledger_rows.append({"kind": "zero_report", "action": "AddOnly"})
+
+    stem = file_stem(profile, as_of)
+    named = [(f"{stem}_{i:04d}.json", json_bytes(m)) for i, m in enumerate(messages, start=1)]
+    for i, row in enumerate(ledger_rows):
+        row.update(seq=i + 1, agency_ori=profile.agency_ori, month=month, file_name=named[i][0])
+    exit_code = 1 if len(errors) else 0
+    actions = pd.Series([r["action"] for r in ledger_rows if r["kind"] == "incident"], dtype="str").value_counts()
+    manifest = {
+        "tool": {"name": "uof-reporting", "version": tool_version()},
+        "engine": engine_name(),
+        "run_id": run_id,
+        "kind": kind,
+        "agency_ori": profile.agency_ori,
+        "reporting_agency_ori": profile.reporting_agency_ori,
+        "month": month,
+        "as_of": as_of.strftime("%Y-%m-%dT%H:%M:%S"),
+        "exit_code": exit_code,
+        "incidents": {
+            "in_month": n_in_month + len(excluded),
+            "reportable": n_in_month,
+            "valid": len(good),
+            "rejected": int((in_month & rejected_mask).sum()),
+            "rejected_undated": int(undated.sum()),
+            "not_reportable": len(excluded),
+            "unchanged": unchanged,
+            "actions": {a: int(actions.get(a, 0)) for a in ("AddOnly", "Add", "Remove")},
+            "zero_report": zr_action,
+        },
+        "rows": row_accounting(prepared, good["_row"], inc.loc[(in_month | undated) & rejected_mask, "_row"],
+                               excluded["_row"]),
+        "findings": {
+            "errors": int(len(errors)),
+            "warnings": int((month_findings["severity"] == "warning").sum()),
+            "by_rule": {k: int(v) for k, v in month_findings["rule_id"].value_counts().sort_index().items()},
+        },
+        "remapped_codes": prepared.remap_counts,
+        "derived_values": prepared.derived_counts,
+        "extra_columns_ignored": {t: sorted(prepared.extract.extra_columns[t]) for t in TABLES},
+        "inputs": {
+            "source": [{"name": f.name, "sha256": f.sha256} for f in prepared.extract.files],
+            "profile": {"name": profile.path.name, "sha256": profile.sha256},
+            "crosswalks": [{"name": cw.path.name, "sha256": cw.sha256} for cw in profile.crosswalks],
+            "reference": [{"name": n, "sha256": h} for n, h in sorted(ref.files.items())],
+        },
+        "archive": archived,
+        "notes": notes,
+    }
+    files = list(named)
+    if named:
+        files.append((f"{stem}.zip", zip_bytes(named, as_of)))
+    files.append(("rejections.csv", csv_bytes(month_findings.reindex(columns=REJECTION_COLUMNS))))
+    files.append(("not_reportable.csv", csv_bytes(not_reportable_frame(excluded))))
+    manifest["files"] = [{"name": n, "sha256": sha256(d)} for n, d in files]
+    files.append(("manifest.json", json_bytes(manifest)))
+    result = MonthResult(month=month, exit_code=exit_code, folder=None, manifest=manifest,
+                         findings=month_findings, notes=notes)
+    ledger_run = None if run_id is None else {
+        "run_id": run_id, "run_seq": run_seq, "agency_ori": profile.agency_ori, "month": month,
+        "as_of": manifest["as_of"], "kind": kind, "tool_version": manifest["tool"]["version"],
+        "exit_code": exit_code, "manifest": manifest}
+    return Built(result=result, files=files, ledger_run=ledger_run,
+                 ledger_messages=pd.DataFrame(ledger_rows) if ledger_rows else pd.DataFrame())
+
+
+def write_month(folder: Path, built: Built) -> Path:
+    """Write the month's files; the previous run's files move to `history/<run_id>/`, never overwritten."""
+    with StagedFolder(folder) as staged:
+        for name, data in built.files:
+            staged.write(name, data)
+        if folder.exists():
+            with private_files():
+                history = staged.staging / "history"
+                if (folder / "history").exists():
+                    os.replace(folder / "history", history)
+                history.mkdir(exist_ok=True, mode=0o700)
+                previous = "previous"
+                manifest = folder / "manifest.json"
+                if manifest.exists():
+                    previous = json.loads(manifest.read_text()).get("run_id") or previous
+                target = history / previous
+                n = 1
+                while target.exists():
+                    n += 1
+                    target = history / f"{previous}.{n}"
+                shutil.copytree(folder, target)
+        staged.commit()
+    if built.ledger_run is not None:
+        built.ledger_run["folder"] = str(folder)
+    return folder

@@ -1,0 +1,119 @@
+"""Reruns against the ledger: AddOnly, Add, Remove, unchanged, zero reports, moved dates."""
+import json
+
+import pandas as pd
+
+from flows.ledger import Ledger
+from tests.conftest import combined, incident, write_csv_extract, write_profile
+from transforms.actions import active_incidents, planned_actions, zero_report_action
+
+
+def month_run(run_cli, tmp_path, tables, month="2025-10", as_of="2025-11-05T09:30:00", name="x"):
+    source = write_csv_extract(tmp_path / name, tables)
+    code, stdout, stderr = run_cli("run", "--profile", write_profile(tmp_path / "cfg"), "--source", source,
+                                   "--month", month, "--out", tmp_path / "out", "--as-of", as_of)
+    assert code in (0, 1), stderr
+    folder = tmp_path / "out" / "PA0230100" / month
+    msgs = [json.loads(p.read_text()) for p in sorted(folder.glob("PA*.json"))]
+    return msgs, json.loads((folder / "manifest.json").read_text())
+
+
+def actions(msgs):
+    out = []
+    for m in msgs:
+        body = m.get("Incident") or m.get("ZeroReport")
+        out.append((m["Action"], "zero" if "ZeroReport" in m else body["agency_case_number"]))
+    return out
+
+
+def test_ledger_first_run_addonly_then_unchanged_rerun_emits_nothing(run_cli, tmp_path):
+    tables = combined(incident("A-1"), incident("B-2"))
+    msgs, manifest = month_run(run_cli, tmp_path, tables)
+    assert actions(msgs) == [("AddOnly", "A-1"), ("AddOnly", "B-2")]
+    msgs, manifest = month_run(run_cli, tmp_path, tables, as_of="2025-11-06T09:30:00")
+    assert msgs == [] and manifest["incidents"]["unchanged"] == 2 and manifest["run_id"] == "2025-10-002"
+
+
+def test_ledger_edit_one_incident_gives_exactly_one_add(run_cli, tmp_path):
+    month_run(run_cli, tmp_path, combined(incident("A-1"), incident("B-2")))
+    msgs, _ = month_run(run_cli, tmp_path, combined(incident("A-1"), incident("B-2", incidents__location_type="20")),
+                        as_of="2025-11-06T09:30:00")
+    assert actions(msgs) == [("Add", "B-2")]
+    assert msgs[0]["Incident"]["location_type"] == "20"
+
+
+def test_ledger_deleted_incident_gives_remove_with_three_keys(run_cli, tmp_path):
+    month_run(run_cli, tmp_path, combined(incident("A-1"), incident("B-2")))
+    msgs, _ = month_run(run_cli, tmp_path, incident("A-1"), as_of="2025-11-06T09:30:00")
+    assert msgs == [{"Action": "Remove", "ActionTime": "11/06/2025 09:30:00",
+                     "Incident": {"agency_ori": "PA0230100", "incident_date": "10/03/2025",
+                                  "agency_case_number": "B-2"}}]
+
+
+def test_ledger_rejected_incident_is_not_removed(run_cli, tmp_path):
+    month_run(run_cli, tmp_path, combined(incident("A-1"), incident("B-2")))
+    msgs, manifest = month_run(run_cli, tmp_path, combined(incident("A-1"), incident("B-2", incidents__location_type="99")),
+                               as_of="2025-11-06T09:30:00")
+    assert msgs == [] and manifest["incidents"]["rejected"] == 1
+
+
+def test_ledger_zero_report_then_late_incident(run_cli, tmp_path):
+    msgs, _ = month_run(run_cli, tmp_path, incident("OCT-1"), month="2025-09")
+    assert actions(msgs) == [("AddOnly", "zero")]
+    late = combined(incident("OCT-1"), incident("SEP-9", incidents__incident_date="2025-09-20"))
+    msgs, _ = month_run(run_cli, tmp_path, late, month="2025-09", as_of="2025-11-20T10:00:00")
+    assert actions(msgs) == [("Remove", "zero"), ("AddOnly", "SEP-9")]
+    assert msgs[0]["ZeroReport"] == {"agency_ori": "PA0230100", "month_year": "09/2025"}
+
+
+def test_ledger_all_incidents_removed_gives_zero_report(run_cli, tmp_path):
+    month_run(run_cli, tmp_path, incident("A-1"))
+    msgs, _ = month_run(run_cli, tmp_path, incident("Z-9", incidents__incident_date="2025-09-01"),
+                        as_of="2025-11-06T09:30:00")
+    assert actions(msgs) == [("Remove", "A-1"), ("AddOnly", "zero")]
+
+
+def test_ledger_date_moved_to_another_month(run_cli, tmp_path):
+    month_run(run_cli, tmp_path, incident("A-1"), month="2025-10")
+    moved = incident("A-1", incidents__incident_date="2025-09-28")
+    msgs_oct, _ = month_run(run_cli, tmp_path, moved, month="2025-10", as_of="2025-11-06T09:30:00")
+    msgs_sep, _ = month_run(run_cli, tmp_path, moved, month="2025-09", as_of="2025-11-06T09:31:00")
+    assert actions(msgs_oct) == [("Remove", "A-1")]
+    assert msgs_oct[0]["Incident"]["incident_date"] == "10/03/2025"
+    assert actions(msgs_sep) == [("AddOnly", "A-1")]
+
+
+def test_ledger_case_number_changed_gives_remove_and_addonly(run_cli, tmp_path):
+    month_run(run_cli, tmp_path, incident("A-1"))
+    msgs, _ = month_run(run_cli, tmp_path, incident("A-1X"), as_of="2025-11-06T09:30:00")
+    assert actions(msgs) == [("Remove", "A-1"), ("AddOnly", "A-1X")]
+
+
+def test_ledger_previous_run_files_kept_in_history(run_cli, tmp_path):
+    month_run(run_cli, tmp_path, incident("A-1"))
+    month_run(run_cli, tmp_path, incident("A-1", incidents__location_type="20"), as_of="2025-11-06T09:30:00")
+    folder = tmp_path / "out" / "PA0230100" / "2025-10"
+    assert (folder / "history" / "2025-10-001" / "PA0230100_20251105_0930_0001.json").exists()
+    assert (folder / "PA0230100_20251106_0930_0001.json").exists()
+    ledger = Ledger(tmp_path / "out" / "PA0230100" / "ledger.sqlite")
+    assert ledger.runs()["run_id"].tolist() == ["2025-10-001", "2025-10-002"]
+    assert ledger.messages()["action"].tolist() == ["AddOnly", "Add"]
+
+
+def test_actions_planned_actions_pure():
+    key = ["agency_ori", "incident_date", "agency_case_number"]
+    history = pd.DataFrame([
+        ["ORI", "2025-10-01", "A", "AddOnly", "h1", 1, 1],
+        ["ORI", "2025-10-02", "B", "AddOnly", "h2", 1, 2],
+        ["ORI", "2025-10-03", "C", "AddOnly", "h3", 1, 3],
+        ["ORI", "2025-10-03", "C", "Remove", None, 2, 1],
+    ], columns=key + ["action", "content_sha256", "run_seq", "seq"])
+    active = active_incidents(history)
+    assert active["agency_case_number"].tolist() == ["A", "B"]
+    current = pd.DataFrame([["ORI", "2025-10-01", "A", "h1", 0], ["ORI", "2025-10-03", "C", "h3", 2],
+                            ["ORI", "2025-10-04", "D", "h4", 3]], columns=key + ["content_sha256", "_row"])
+    plan, unchanged = planned_actions(active, current, pd.DataFrame(columns=key), pd.Series([], dtype="str"))
+    assert list(zip(plan["agency_case_number"], plan["action"])) == [("B", "Remove"), ("C", "AddOnly"), ("D", "AddOnly")]
+    assert unchanged == 1
+    assert [zero_report_action(n, a) for n, a in ((True, False), (True, True), (False, True), (False, False))] == [
+        "AddOnly", None, "Remove", None]
