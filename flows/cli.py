@@ -58,6 +58,7 @@ def parser() -> argparse.ArgumentParser:
     val = sub.add_parser("validate", help="check a month without writing a submission")
     _month_options(val, out_required=False)
     val.add_argument("--out", default=None, help=argparse.SUPPRESS)
+    _register_modules(sub)
     return p
 
 
@@ -103,6 +104,17 @@ def _cmd_validate(args) -> int:
 
 
 COMMANDS = {"run": _cmd_run, "validate": _cmd_validate}
+
+# Further commands live in their own modules: each has `register(subparsers)` returning
+# {command name: handler(args) -> exit code}.
+COMMAND_MODULES = ["flows.cmd_ledger", "flows.cmd_status", "flows.cmd_schedule"]
+
+
+def _register_modules(sub) -> None:
+    import importlib
+
+    for name in COMMAND_MODULES:
+        COMMANDS.update(importlib.import_module(name).register(sub))
 
 
 def main(argv: list[str] | None = None) -> int:

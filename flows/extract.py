@@ -35,7 +35,7 @@ def required_columns(ref: Reference, table: str) -> list[str]:
 
 def read_extract(source: Path, profile: Profile, ref: Reference) -> Extract:
     raw, files = read_tables(Path(source), TABLES, profile.encoding)
-    frames, local, unmapped, read, blank, extras, missing = {}, {}, {}, {}, {}, {}, {}
+    local, read, blank, extras, missing = {}, {}, {}, {}, {}
     for table in TABLES:
         table_raw = raw[table]
         read[table] = len(table_raw.frame)
@@ -53,14 +53,22 @@ def read_extract(source: Path, profile: Profile, ref: Reference) -> Extract:
             frame["agency_ori"] = frame["agency_ori"].fillna(profile.agency_ori)
             frame["reporting_agency_ori"] = frame["reporting_agency_ori"].fillna(profile.reporting_agency_ori)
         local[table] = frame
-        maps = {column: cw.mapping for cw in profile.crosswalks for (t, column) in cw.targets if t == table}
-        lists = {e["name"] for e in ref.elements[SEGMENT_OF[table]] if e["type"] == "list"}
-        frames[table], unmapped[table] = crosswalked(frame, maps, lists)
     if missing:
         first = next(iter(missing.values()))[0]
         detail = "; ".join(f"{raw[t].source}: {', '.join(cols)}" for t, (_, cols) in missing.items())
         raise FatalInputError(first.file, f"mandatory column(s) missing (add them to the extract, map them "
                               f"under 'columns' or give a constant under 'defaults' in the profile) — {detail}",
                               sheet=first.sheet, column=next(iter(missing.values()))[1][0], row=1)
+    frames, unmapped = crosswalk_frames(local, profile, ref)
     return Extract(frames=frames, local=local, unmapped=unmapped, rows_read=read, blank_rows=blank,
                    extra_columns=extras, files=files, sources={t: raw[t].source for t in TABLES})
+
+
+def crosswalk_frames(local: dict[str, pd.DataFrame], profile: Profile, ref: Reference):
+    """The profile's crosswalks applied to the normalised tables: (frames, unmapped values per table)."""
+    frames, unmapped = {}, {}
+    for table in TABLES:
+        maps = {column: cw.mapping for cw in profile.crosswalks for (t, column) in cw.targets if t == table}
+        lists = {e["name"] for e in ref.elements[SEGMENT_OF[table]] if e["type"] == "list"}
+        frames[table], unmapped[table] = crosswalked(local[table], maps, lists)
+    return frames, unmapped

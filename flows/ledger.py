@@ -100,14 +100,12 @@ def migrate(conn: sqlite3.Connection, path: Path) -> None:
     if version > len(MIGRATIONS):
         raise LedgerError(f"ledger {path} was written by a newer version of uof (schema {version}); upgrade uof")
     for number in range(version, len(MIGRATIONS)):
-        conn.execute("BEGIN IMMEDIATE")
         try:
-            conn.executescript(MIGRATIONS[number].replace("BEGIN", ""))
+            conn.executescript(f"BEGIN IMMEDIATE;\n{MIGRATIONS[number]}\nPRAGMA user_version = {number + 1};\nCOMMIT;")
         except sqlite3.DatabaseError:
-            conn.execute("ROLLBACK")
+            if conn.in_transaction:
+                conn.execute("ROLLBACK")
             raise
-        conn.execute(f"PRAGMA user_version = {number + 1}")
-        conn.execute("COMMIT")
 
 
 class Ledger:

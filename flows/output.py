@@ -138,11 +138,11 @@ def month_files(prepared, month: str, as_of: pd.Timestamp, run_id: str | None, r
     if zr_action == "Remove":
         messages.append(zero_report_message(profile.agency_ori, month, "Remove", as_of))
         ledger_rows.append({"kind": "zero_report", "action": "Remove"})
-    for item in plan.itertuples(index=False):
+    for item in plan.rename(columns={"_row": "row"}).itertuples(index=False):
         if item.action == "Remove":
             messages.append(remove_message(item.agency_ori, item.incident_date, item.agency_case_number, as_of))
         else:
-            message = dict(by_row[item._row])
+            message = dict(by_row[item.row])
             message["Action"] = item.action
             messages.append(message)
         ledger_rows.append({"kind": "incident", "incident_date": item.incident_date,

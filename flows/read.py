@@ -95,6 +95,9 @@ def read_csv_table(path: Path, encoding: str = "utf-8") -> tuple[RawTable, Sourc
     if invalid:
         row = invalid[0]
         number = row.number + 1 if row.number is not None else None
+        if number is None and row.text:
+            at = data.find(row.text.encode(encoding, errors="replace"))
+            number = data.count(b"\n", 0, at) + 1 if at >= 0 else None
         raise FatalInputError(path, f"has {row.actual_columns} fields where the header has {row.expected_columns}",
                               row=number)
     frame = table.to_pandas(types_mapper={pa.string(): pd.StringDtype(na_value=float("nan"))}.get)

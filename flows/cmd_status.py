@@ -1,0 +1,140 @@
+"""`uof status`: per month, what the FBI holds, what waits for upload, what is missing, and the deadlines.
+
+Counts only, never case numbers or other incident values. Exit code 3 when a month is overdue.
+"""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pandas as pd
+
+from flows.errors import ConfigError
+
+EXIT_OVERDUE = 3
+RUN_COLUMNS = ["run_id", "run_seq", "month", "as_of", "kind", "exit_code", "status", "submitted_at", "folder"]
+MESSAGE_COLUMNS = ["run_id", "seq", "kind", "month", "incident_date", "agency_case_number", "action",
+                   "content_sha256", "file_name", "status", "run_seq"]
+
+
+def program_of(profile):
+    """The profile's reporting program and first month, checked (ConfigError on a bad value)."""
+    from flows.cli import MONTH
+    from transforms.deadlines import DEFAULT_PROGRAM, PROGRAMS, first_reporting_month
+
+    state_programs = sorted(set(PROGRAMS) - {DEFAULT_PROGRAM})
+    name = profile.settings.get("state_program")
+    if name is not None and name not in state_programs:
+        raise ConfigError(profile.path, f"must be one of {', '.join(state_programs)} "
+                          "(leave it out for the federal rules)", "state_program")
+    name = name or DEFAULT_PROGRAM
+    start = profile.settings.get("reporting_start")
+    if start is not None and not (isinstance(start, str) and MONTH.fullmatch(start)):
+        raise ConfigError(profile.path, "must be a month written YYYY-MM", "reporting_start")
+    program = PROGRAMS[name]
+    return program, first_reporting_month(program, start)
+
+
+def read_ledger(path: Path, agency_ori: str) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """(runs, messages) of the ledger; both empty when no run was ever recorded there."""
+    from flows.errors import UsageError
+    from flows.ledger import Ledger
+
+    if not path.exists():
+        return pd.DataFrame(columns=RUN_COLUMNS), pd.DataFrame(columns=MESSAGE_COLUMNS)
+    ledger = Ledger(path)
+    try:
+        runs, messages = ledger.runs(), ledger.messages()
+        if not runs.empty:
+            owner = ledger.run(runs["run_id"].iloc[-1]).agency_ori
+            if owner != agency_ori:
+                raise UsageError(f"ledger {path} holds the runs of agency {owner}, not {agency_ori}: "
+                                 "give the profile of that agency or its own ledger")
+    finally:
+        ledger.close()
+    return runs, messages
+
+
+def _yes(flags: pd.Series) -> pd.Series:
+    return flags.map({True: "yes", False: "no"})
+
+
+def status_table(frame: pd.DataFrame, with_final_due: bool) -> str:
+    """Fixed-width text table, one line per month."""
+    shown = pd.DataFrame({
+        "month": frame["month"],
+        "runs": frame["runs"].astype(str),
+        "incidents": frame["incidents"].astype(str),
+        "zero report": _yes(frame["zero_report"]),
+        "pending": frame["pending"].astype(str),
+        "missing": _yes(frame["missing"]),
+        "due": frame["due"].dt.strftime("%Y-%m-%d"),
+        "final due": frame["final_due"].dt.strftime("%Y-%m-%d"),
+        "status": frame["status"],
+    })
+    if not with_final_due:
+        shown = shown.drop(columns="final due")
+    numeric = {"runs", "incidents", "pending"}
+    widths = {c: max(len(c), int(shown[c].str.len().max()) if len(shown) else 0) for c in shown.columns}
+    header = "  ".join(c.rjust(widths[c]) if c in numeric else c.ljust(widths[c]) for c in shown.columns)
+    cells = [shown[c].str.rjust(widths[c]) if c in numeric else shown[c].str.ljust(widths[c]) for c in shown.columns]
+    body = pd.concat(cells, axis=1).agg("  ".join, axis=1).str.rstrip() if len(shown) else pd.Series([], dtype=str)
+    return "\n".join([header.rstrip(), "  ".join("-" * widths[c] for c in shown.columns), *body])
+
+
+def summary_line(summary: dict) -> str:
+    return (f"{summary['months']} month(s): {summary['submitted']} submitted, {summary['open']} open, "
+            f"{summary['late']} late, {summary['overdue']} overdue; {summary['missing']} missing, "
+            f"{summary['with_pending_uploads']} with uploads pending ({summary['pending_messages']} message(s))")
+
+
+def status_document(frame: pd.DataFrame, summary: dict, head: dict) -> dict:
+    months = frame.assign(due=frame["due"].dt.strftime("%Y-%m-%d"),
+                          final_due=frame["final_due"].dt.strftime("%Y-%m-%d"))
+    return {**head, "months": months.to_dict("records"), "summary": summary}
+
+
+def _cmd_status(args) -> int:
+    from flows.cli import now_arg
+    from flows.cmd_ledger import ledger_path
+    from flows.config import load_profile, load_reference
+    from transforms.deadlines import month_status, reporting_months, status_summary
+
+    profile = load_profile(Path(args.profile), load_reference())
+    program, first_month = program_of(profile)
+    # as `ledger_path`: --state, else OUT/<agency_ori>/ledger.sqlite (without loading the profile twice)
+    path = Path(args.out) / profile.agency_ori / "ledger.sqlite" if args.out else ledger_path(args)
+    as_of = args.as_of or now_arg()
+    runs, messages = read_ledger(path, profile.agency_ori)
+    months = reporting_months(first_month, pd.Timestamp(as_of))
+    frame = month_status(months, runs, messages, program, pd.Timestamp(as_of))
+    summary = status_summary(frame)
+    exit_code = EXIT_OVERDUE if summary["overdue"] else 0
+    if args.format == "json":
+        head = {"agency_ori": profile.agency_ori, "program": program.name, "as_of": as_of,
+                "first_month": first_month, "exit_code": exit_code}
+        print(json.dumps(status_document(frame, summary, head), indent=2))
+        return exit_code
+    span = (f"months {frame['month'].iloc[0]} to {frame['month'].iloc[-1]}" if len(frame)
+            else f"no complete month since {first_month}")
+    print(f"{profile.agency_ori}: {program.name} rules, {span}, as of {as_of}"
+          + ("" if path.exists() else f" (no ledger at {path} yet: no run recorded)"))
+    if len(frame):
+        print(status_table(frame, with_final_due=program.arrears_until_april))
+    print(summary_line(summary))
+    return exit_code
+
+
+def register(sub) -> dict:
+    from flows.cli import as_of_arg
+
+    status = sub.add_parser("status", help="per month: incidents at the FBI, zero report, uploads pending, "
+                            "missing months, due dates; exit 3 when a month is overdue")
+    status.add_argument("--profile", required=True, help="agency profile YAML (reporting_start, state_program)")
+    where = status.add_mutually_exclusive_group()
+    where.add_argument("--out", default=None, help="output folder of the runs (ledger OUT/<agency_ori>/ledger.sqlite)")
+    where.add_argument("--state", default=None, help="ledger file")
+    status.add_argument("--as-of", type=as_of_arg, default=None,
+                        help="moment to judge the deadlines at, YYYY-MM-DDTHH:MM:SS (default: now)")
+    status.add_argument("--format", choices=("table", "json"), default="table", help="output format (default: table)")
+    return {"status": _cmd_status}
