@@ -56,7 +56,7 @@ def combined(*extracts: dict[str, list[dict]]) -> dict[str, list[dict]]:
 
 def _columns(rows: list[dict], table: str) -> list[str]:
     base = {"incidents": BASE_INCIDENT, "subjects": BASE_SUBJECT, "officers": BASE_OFFICER}[table]
-    names = list(base)
+    names = list(rows[0]) if rows else list(base)
     for row in rows:
         names += [k for k in row if k not in names]
     return names

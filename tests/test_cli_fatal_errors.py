@@ -74,7 +74,10 @@ def test_fatal_latin1_extract_reads_with_profile_encoding(run_cli, tmp_path):
     path = folder / "incidents.csv"
     path.write_bytes(path.read_text(encoding="utf-8").encode("cp1252"))
     code, stderr, out = run_source(run_cli, tmp_path, folder, profile_text="encoding: cp1252\n")
-    assert code == 0, stderr
+    # Decoded correctly; the FBI's address character set (I18) then rejects the letter ñ.
+    assert code == 1, stderr
+    text = (out / "PA0230100" / "2025-10" / "rejections.csv").read_text(encoding="utf-8")
+    assert "1 Peña Street" in text and "I18" in text
 
 
 def test_fatal_ragged_csv_row(run_cli, tmp_path):

@@ -12,6 +12,7 @@ def ref():
 
 
 def profile_with_crosswalk(tmp_path, crosswalk: str, extra: str = ""):
+    tmp_path.mkdir(parents=True, exist_ok=True)
     (tmp_path / "cw.yaml").write_text(crosswalk, encoding="utf-8")
     return write_profile(tmp_path, "crosswalks: [cw.yaml]\n" + extra)
 

@@ -78,7 +78,7 @@ def test_ledger_date_moved_to_another_month(run_cli, tmp_path):
     moved = incident("A-1", incidents__incident_date="2025-09-28")
     msgs_oct, _ = month_run(run_cli, tmp_path, moved, month="2025-10", as_of="2025-11-06T09:30:00")
     msgs_sep, _ = month_run(run_cli, tmp_path, moved, month="2025-09", as_of="2025-11-06T09:31:00")
-    assert actions(msgs_oct) == [("Remove", "A-1")]
+    assert actions(msgs_oct) == [("Remove", "A-1"), ("AddOnly", "zero")]  # October is now empty
     assert msgs_oct[0]["Incident"]["incident_date"] == "10/03/2025"
     assert actions(msgs_sep) == [("AddOnly", "A-1")]
 
