@@ -14,14 +14,16 @@ import pandas as pd
 from flows.config import TABLES
 from flows.engine import engine_name
 from flows.version import tool_version
+from flows.workbook import workbook_bytes
 from flows.write import StagedFolder, csv_bytes, json_bytes, private_files, sha256, zip_bytes
 from transforms.actions import (KEY, active_incidents, planned_actions, zero_report_action,
                                 zero_report_active)
 from transforms.link import incident_month
 from transforms.messages import incident_messages, remove_message, zero_report_message
+from transforms.rejection_report import SEGMENT_TABLES, rms_names
 
 REJECTION_COLUMNS = ["agency_case_number", "segment", "element", "subject_id", "officer_id", "value", "message",
-                     "rule_id", "severity", "column", "source_file", "source_row"]
+                     "rule_id", "severity", "column", "rms_column", "local_value", "source_file", "source_row"]
 NOT_REPORTABLE_REASON = ("meets none of the FBI criteria (§2): no subject died or was seriously injured "
                          "and no officer discharged a firearm at or toward a subject with no injury")
 NOT_REPORTABLE_COLUMNS = ["agency_case_number", "incident_date", "reason", "source_file", "source_row"]
@@ -50,6 +52,24 @@ def sorted_findings(findings: pd.DataFrame) -> pd.DataFrame:
     order = order.sort_values(["agency_case_number", "_seg", "subject_id", "officer_id", "source_row", "rule_id"],
                               kind="stable", na_position="last")
     return order.drop(columns="_seg").reset_index(drop=True)
+
+
+def in_rms_terms(findings: pd.DataFrame, local: dict[str, pd.DataFrame], renames: dict[str, dict[str, str]]):
+    """Findings with the RMS column name and the value as the extract had it, before the crosswalk."""
+    rms_column = pd.Series(pd.NA, index=findings.index, dtype="str")
+    local_value = pd.Series(pd.NA, index=findings.index, dtype="str")
+    for segment, table in SEGMENT_TABLES.items():
+        mine = findings["segment"] == segment
+        if not mine.any():
+            continue
+        frame = local[table].set_index("_row")
+        frame = frame[~frame.index.duplicated()]
+        names = rms_names(list(frame.columns), renames.get(table, {}))
+        rms_column[mine] = findings.loc[mine, "column"].map(names).fillna(findings.loc[mine, "column"])
+        for column, group in findings[mine].groupby("column"):
+            if column in frame.columns:
+                local_value[group.index] = group["_row"].map(frame[column]).astype("str").to_numpy()
+    return findings.assign(rms_column=rms_column, local_value=local_value)
 
 
 def not_reportable_frame(excluded: pd.DataFrame) -> pd.DataFrame:
@@ -201,7 +221,9 @@ def month_files(prepared, month: str, as_of: pd.Timestamp, run_id: str | None, r
     files = list(named)
     if named:
         files.append((f"{stem}.zip", zip_bytes(named, as_of)))
-    files.append(("rejections.csv", csv_bytes(month_findings.reindex(columns=REJECTION_COLUMNS))))
+    report = in_rms_terms(month_findings, prepared.extract.local, profile.columns)
+    files.append(("rejections.csv", csv_bytes(report.reindex(columns=REJECTION_COLUMNS))))
+    files.append(("rejections.xlsx", workbook_bytes(report, prepared.extract.local, profile.columns, as_of)))
     files.append(("not_reportable.csv", csv_bytes(not_reportable_frame(excluded))))
     manifest["files"] = [{"name": n, "sha256": sha256(d)} for n, d in files]
     files.append(("manifest.json", json_bytes(manifest)))
