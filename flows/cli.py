@@ -107,7 +107,7 @@ COMMANDS = {"run": _cmd_run, "validate": _cmd_validate}
 
 # Further commands live in their own modules: each has `register(subparsers)` returning
 # {command name: handler(args) -> exit code}.
-COMMAND_MODULES = ["flows.cmd_ledger", "flows.cmd_status", "flows.cmd_schedule"]
+COMMAND_MODULES = ["flows.cmd_ledger", "flows.cmd_status", "flows.cmd_schedule", "flows.cmd_crosswalk"]
 
 
 def _register_modules(sub) -> None:

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from flows.errors import ConfigError
+from flows.errors import ConfigError, UsageError
 
 EXIT_OVERDUE = 3
 RUN_COLUMNS = ["run_id", "run_seq", "month", "as_of", "kind", "exit_code", "status", "submitted_at", "folder"]
@@ -37,7 +37,6 @@ def program_of(profile):
 
 def read_ledger(path: Path, agency_ori: str) -> tuple[pd.DataFrame, pd.DataFrame]:
     """(runs, messages) of the ledger; both empty when no run was ever recorded there."""
-    from flows.errors import UsageError
     from flows.ledger import Ledger
 
     if not path.exists():

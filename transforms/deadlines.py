@@ -1,0 +1,126 @@
+"""Reporting deadlines and the per-month submission status, from the ledger's runs and messages.
+
+Pure functions: frames and timestamps in, frames out; no I/O.
+
+Every program wants one submission per month, due the 15th of the following month (end of day):
+incidents, or a zero report for a month without any (FBI spec §2, Illinois 20 IAC 1244.20 d, f).
+Colorado (LEI contacts and use of force) collects from August 2022 and tolerates months "in arrears"
+until April 15 of the year following the reporting year: a month past its due date is `late` there,
+and `overdue` only after that final date. Elsewhere the due date is the final date.
+
+Statuses, for each complete month:
+* `submitted` – something is active at the FBI (incidents or a zero report) and every message is uploaded;
+* `open`      – missing or with uploads pending, but its due date has not passed yet;
+* `late`      – Colorado only: past the due date, not yet past the final date;
+* `overdue`   – missing or with uploads pending after the final date.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+FBI_FIRST_MONTH = "2019-01"
+INCIDENT_KEY = ["month", "incident_date", "agency_case_number"]
+STATUS_COLUMNS = ["month", "runs", "incidents", "zero_report", "pending", "missing", "due", "final_due", "status"]
+STATUSES = ("submitted", "open", "late", "overdue")
+
+
+@dataclass(frozen=True)
+class Program:
+    name: str
+    first_month: str  # YYYY-MM: no month before this one is owed
+    arrears_until_april: bool  # late months accepted until April 15 of the following year
+
+
+PROGRAMS = {
+    "federal": Program("federal", FBI_FIRST_MONTH, arrears_until_april=False),
+    "illinois": Program("illinois", FBI_FIRST_MONTH, arrears_until_april=False),
+    "colorado": Program("colorado", "2022-08", arrears_until_april=True),
+}
+DEFAULT_PROGRAM = "federal"
+
+
+def first_reporting_month(program: Program, reporting_start: str | None) -> str:
+    """The profile's first month (YYYY-MM), never before the program's collection began."""
+    return max(reporting_start or program.first_month, program.first_month)
+
+
+def reporting_months(first_month: str, as_of: pd.Timestamp) -> pd.PeriodIndex:
+    """Every month from `first_month` to the last month that is over at `as_of` (empty when none is)."""
+    last_complete = pd.Timestamp(as_of).to_period("M") - 1
+    return pd.period_range(pd.Period(first_month, freq="M"), last_complete, freq="M")
+
+
+def due_dates(months: pd.PeriodIndex) -> pd.DatetimeIndex:
+    """The 15th of the following month."""
+    return (months + 1).to_timestamp() + pd.Timedelta(days=14)
+
+
+def final_due_dates(months: pd.PeriodIndex, program: Program) -> pd.DatetimeIndex:
+    """Last day a month may be reported: April 15 of the next year in Colorado, else the due date."""
+    if not program.arrears_until_april:
+        return due_dates(months)
+    return pd.DatetimeIndex(pd.to_datetime(pd.DataFrame({"year": months.year + 1, "month": 4, "day": 15})))
+
+
+def passed(deadlines: pd.DatetimeIndex, as_of: pd.Timestamp) -> np.ndarray:
+    """True where `as_of` is after the end of the deadline's day."""
+    return np.asarray(pd.Timestamp(as_of) >= deadlines + pd.Timedelta(days=1), dtype=bool)
+
+
+def _last_action_is_active(messages: pd.DataFrame, key: list[str]) -> pd.DataFrame:
+    """Per key, the last recorded message (by run, then message order), kept where it is not a Remove."""
+    last = messages.sort_values(["run_seq", "seq"], kind="stable").drop_duplicates(key, keep="last")
+    return last[last["action"] != "Remove"]
+
+
+def ledger_counts(months: pd.PeriodIndex, runs: pd.DataFrame, messages: pd.DataFrame) -> pd.DataFrame:
+    """Per month: runs recorded, incidents active at the FBI, zero report active, messages not yet uploaded.
+
+    runs:     one row per run (`month`), as `Ledger.runs()` returns them.
+    messages: one row per message (`month`, `kind`, `incident_date`, `agency_case_number`, `action`,
+              `status`, `run_seq`, `seq`), as `Ledger.messages()` returns them.
+    """
+    index = pd.Index(months.strftime("%Y-%m"), name="month")
+    incident_messages = messages[messages["kind"] == "incident"]
+    zero_messages = messages[messages["kind"] == "zero_report"]
+    counts = pd.DataFrame({
+        "runs": runs.groupby("month").size(),
+        "incidents": _last_action_is_active(incident_messages, INCIDENT_KEY).groupby("month").size(),
+        "zero_report": _last_action_is_active(zero_messages, ["month"]).groupby("month").size(),
+        "pending": messages[messages["status"] == "generated"].groupby("month").size(),
+    }, columns=["runs", "incidents", "zero_report", "pending"])
+    counts = counts.reindex(index).fillna(0).astype("int64")
+    counts["zero_report"] = counts["zero_report"] > 0
+    return counts
+
+
+def month_status(months: pd.PeriodIndex, runs: pd.DataFrame, messages: pd.DataFrame, program: Program,
+                 as_of: pd.Timestamp) -> pd.DataFrame:
+    """One row per month with STATUS_COLUMNS; `due` / `final_due` are dates (midnight timestamps)."""
+    frame = ledger_counts(months, runs, messages).reset_index()
+    frame["missing"] = (frame["incidents"] == 0) & ~frame["zero_report"]
+    frame["due"] = due_dates(months)
+    frame["final_due"] = final_due_dates(months, program)
+    to_do = (frame["missing"] | (frame["pending"] > 0)).to_numpy()
+    past_due, past_final = passed(frame["due"], as_of), passed(frame["final_due"], as_of)
+    frame["status"] = pd.Series(
+        np.select([to_do & past_final, to_do & past_due, to_do], ["overdue", "late", "open"], default="submitted"),
+        index=frame.index, dtype="str")
+    return frame[STATUS_COLUMNS]
+
+
+def status_summary(frame: pd.DataFrame) -> dict:
+    """Counts over the months of a status frame."""
+    by_status = frame["status"].value_counts()
+    return {
+        "months": len(frame),
+        **{status: int(by_status.get(status, 0)) for status in STATUSES},
+        "missing": int(frame["missing"].sum()),
+        "with_pending_uploads": int((frame["pending"] > 0).sum()),
+        "pending_messages": int(frame["pending"].sum()),
+        "incidents": int(frame["incidents"].sum()),
+        "zero_reports": int(frame["zero_report"].sum()),
+    }
