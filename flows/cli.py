@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import argparse
 import logging
+import os
 import re
 import sys
 from datetime import datetime
@@ -14,6 +15,16 @@ from flows.engine import quiet_telemetry
 from flows.errors import UofError, UsageError
 
 MONTH = re.compile(r"(\d{4})-(0[1-9]|1[0-2])", re.ASCII)
+
+
+def say(text: str = "") -> None:
+    """Print to stdout; a reader that went away (`uof run ... | head -1`) does not fail the run."""
+    try:
+        print(text)
+        sys.stdout.flush()
+    except BrokenPipeError:
+        devnull = open(os.devnull, "w")
+        os.dup2(devnull.fileno(), sys.stdout.fileno())
 
 
 def month_arg(text: str) -> str:
@@ -83,9 +94,9 @@ def _cmd_run(args) -> int:
     from flows.monthly import run_month
 
     result = run_month(args.profile, args.source, args.month, args.out, args.as_of or now_arg(), state=args.state)
-    print(_summary(result))
+    say(_summary(result))
     for note in result.notes:
-        print(f"note: {note}")
+        say(f"note: {note}")
     return result.exit_code
 
 
@@ -94,12 +105,12 @@ def _cmd_validate(args) -> int:
     from flows.report import findings_table
 
     result = run_month(args.profile, args.source, args.month, None, args.as_of or now_arg(), write=False)
-    print(_summary(result))
+    say(_summary(result))
     table = findings_table(result.findings)
     if table:
-        print(table)
+        say(table)
     for note in result.notes:
-        print(f"note: {note}")
+        say(f"note: {note}")
     return result.exit_code
 
 

@@ -56,7 +56,7 @@ def zip_bytes(files: list[tuple[str, bytes]], when: pd.Timestamp) -> bytes:
     """Flat, deflate-compressed, with fixed timestamps and modes so reruns are byte-identical."""
     buffer = io.BytesIO()
     stamp = (max(when.year, 1980), when.month, when.day, when.hour, when.minute, when.second)
-    with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+    with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=6) as archive:
         for name, data in files:
             info = zipfile.ZipInfo(name, date_time=stamp)
             info.compress_type = zipfile.ZIP_DEFLATED
