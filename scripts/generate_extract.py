@@ -210,7 +210,7 @@ OFFENSE = [
     ("FTA", "90K", "Failure to appear (90K: federal/tribal agencies only)", 0),
 ]
 
-OTHER_AGENCY_ORIS = ["PA0230200", "PA0230400", "PA0231500", "PA0232100", "PAPSP1400", "PA0230000"]
+OTHER_AGENCY_ORIS = ["PA0230200", "PA0230400", "PA0231500", "PA0232100", "PAPSP1400", "PA0232300"]
 
 CITIES = [  # city, zip, latitude, longitude (approximate centre)
     ("Media", "19063", 39.9168, -75.3877),
@@ -235,7 +235,7 @@ STREETS = ["Baltimore Pike", "Providence Rd", "State St", "Jackson St", "Orange 
 # --------------------------------------------------------------------------------------------
 RENAMES = {  # table -> {canonical: RMS column}
     "incidents": {"agency_case_number": "CaseNo", "incident_date": "IncDate", "location_type": "Premise",
-                  "initial_contact_id": "ContactReason"},
+                  "initial_contact_id": "ContactReason", "address_state_id": "State"},
     "subjects": {"agency_case_number": "CaseNo", "subject_id": "SubjNo"},
     "officers": {"agency_case_number": "CaseNo", "officer_id": "OfcNo"},
 }
@@ -244,8 +244,8 @@ INCIDENT_COLUMNS = [
     "initial_contact_id", "total_officers_involved", "agency_officers_involved", "total_number_other_agencies",
     "other_agencies_involved", "ambushed", "did_officer_approach", "senior_officer_present", "offense1",
     "offense2", "offense3", "offense_pu_ids", "nibrs_incident_number", "nibrs_incident_number_pu_ids",
-    "address_1", "address_2", "address_city", "address_zip", "address_latitude", "address_longitude",
-    "address_pu_ids", "total_number_subjects", "incident_tickler_ids", "ReportStatus",
+    "address_1", "address_2", "address_city", "address_state_id", "address_zip", "address_latitude",
+    "address_longitude", "address_pu_ids", "total_number_subjects", "incident_tickler_ids", "ReportStatus",
 ]
 SUBJECT_COLUMNS = [
     "agency_case_number", "subject_id", "race_ethnicity_ids", "gender", "age1", "age2", "age_estimated",
@@ -300,7 +300,8 @@ ERROR_TYPES = [
     ("weight_range_too_wide", "S15 weight2", "3.2.3.15",
      "subject 1 weight range 150-230: weight2 exceeds weight1 by more than 50"),
     ("offense_without_criminal_contact", "I15 offense1 / I8 initial_contact_id", "3.2.2.8",
-     "offense1 DUI -> 90D given on a TRAFFIC_STOP contact: offenses only with CRIMINAL_SUSPICIOUS_ACTIVITY"),
+     "offense1 DUI -> 90D (NIBRS number PENDING) on a TRAFFIC_STOP contact: "
+     "offenses only with CRIMINAL_SUSPICIOUS_ACTIVITY"),
     ("agency_officers_exceed_total", "I30 agency_officers_involved / I9 total_officers_involved", "3.2.2.30",
      "total_officers_involved is one less than agency_officers_involved (= officer rows)"),
     ("impairment_types_without_yes", "S19 impairment_type_ids", "3.2.3.19",
@@ -376,11 +377,12 @@ def _group_position(counts: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 # generation
 # --------------------------------------------------------------------------------------------
 def generate(n_incidents: int, seed: int, months: list[str], counts: list[int] | None = None,
-             errors: int = 0, not_reportable: int = 0) -> Extract:
+             errors: int = 0, not_reportable: int = 0, error_types: list[str] | None = None) -> Extract:
     """Generate n_incidents reportable incidents (+ not_reportable others) over `months`.
 
     counts: optional exact number of reportable incidents per month (sums to n_incidents).
     errors: number of reportable incidents to break (the orphan-row error adds a subject row).
+    error_types: which errors (ids of ERROR_TYPES), cycled; default: all of them in their order.
     """
     if n_incidents < 1:
         raise ValueError("need at least one incident")
@@ -435,7 +437,8 @@ def generate(n_incidents: int, seed: int, months: list[str], counts: list[int] |
         injury[m] = _pick(r_sub, opts, int(m.sum()))
     gsw = _contains(injury, "GSW")
     u = r_sub.random(ns)
-    needs_fa = (cat == "N") | gsw | ((cat == "D") & (u < 0.7)) | ((cat == "S") & (u < 0.03)) | ((cat == "P") & (u < 0.3))
+    needs_fa = (cat == "N") | gsw | ((cat == "D") & (u < 0.7)) | ((cat == "S") & (u < 0.03)) \
+        | ((cat == "P") & (u < 0.3))
     force = _where(needs_fa, _pick(r_sub, FORCE_CELLS_FIREARM, ns), _pick(r_sub, FORCE_CELLS_OTHER, ns))
     force = _where(s_nr, _pick(r_sub, FORCE_CELLS_MINOR, ns), force)
     pu_force = (cat == "P") & ~needs_fa & (r_sub.random(ns) < 0.3)
@@ -490,7 +493,8 @@ def generate(n_incidents: int, seed: int, months: list[str], counts: list[int] |
         ("FIREARM", 8), ("FIREARM;ESCAPE_FLEE", 4), ("DISPLAY_WEAPON", 7), ("OTHER_WEAPON", 8),
         ("VEHICLE", 5), ("VEHICLE;ESCAPE_FLEE", 4), ("RESISTED;PHYSICAL", 6), ("VERBAL;NONCOMPLIANCE", 4),
         ("BARRICADE", 2), ("THROWING", 2), ("BODY_FLUIDS;RESISTED", 2), ("UNKNOWN", 2)], ns), "")
-    weapon = _contains(res_types, "FIREARM") | _contains(res_types, "DISPLAY_WEAPON") | _contains(res_types, "OTHER_WEAPON")
+    weapon = _contains(res_types, "FIREARM") | _contains(res_types, "DISPLAY_WEAPON") \
+        | _contains(res_types, "OTHER_WEAPON")
     armed = _where(weapon, "Y", _pick(r_sub, [("Y", 30), ("N", 50), ("P", 10), ("U", 10)], ns))
     threat = _pick(r_sub, [("OFFICER", 55), ("BOTH", 20), ("ANOTHER", 15), ("PENDING", 5), ("UNKNOWN", 5)], ns)
     charged = _pick(r_sub, [("Y", 55), ("N", 10), ("P", 30), ("U", 5)], ns)
@@ -512,7 +516,9 @@ def generate(n_incidents: int, seed: int, months: list[str], counts: list[int] |
     def any_per_incident(mask):
         return np.bincount(s_inc, weights=mask.astype(float), minlength=total) > 0
 
-    inc_death, inc_injury, inc_none = any_per_incident(cat == "D"), any_per_incident(cat == "S"), any_per_incident(cat == "N")
+    inc_death = any_per_incident(cat == "D")
+    inc_injury = any_per_incident(cat == "S")
+    inc_none = any_per_incident(cat == "N")
     inc_fa = any_per_incident(has_fa)
     tickler = TICKLERS[inc_death * 4 + inc_injury * 2 + inc_none * 1].copy()
     tickler[(tickler == "") & ~is_nr] = "INJURY"  # only pending/unknown injuries: edits are skipped
@@ -568,7 +574,13 @@ def generate(n_incidents: int, seed: int, months: list[str], counts: list[int] |
     off_codes = np.array([c for c, _, _, w in OFFENSE if w > 0], dtype=object)
     off_w = np.array([w for _, _, _, w in OFFENSE if w > 0], float)
     gumbel = np.log(off_w)[None, :] + r_inc.gumbel(size=(total, len(off_codes)))
-    top3 = off_codes[np.argsort(-gumbel, axis=1)[:, :3]]
+    top4 = off_codes[np.argsort(-gumbel, axis=1)[:, :4]]
+    # PEEP (90H) becomes 90Z after the remap: never together with OTHER (90Z), or offense2 would repeat offense1
+    is_peep, is_other = top4 == "PEEP", top4 == "OTHER"
+    clash = is_peep.any(axis=1) & is_other.any(axis=1)
+    later = np.where((np.argmax(is_peep, axis=1) > np.argmax(is_other, axis=1))[:, None], is_peep, is_other)
+    drop = clash[:, None] & later
+    top3 = np.take_along_axis(top4, np.argsort(drop, axis=1, kind="stable"), axis=1)[:, :3]
     with_offense = csa & (r_inc.random(total) < 0.85)
     n_offenses = r_inc.choice([1, 2, 3], size=total, p=[0.6, 0.3, 0.1])
     offense = [_where(with_offense & (n_offenses > k), top3[:, k], "") for k in range(3)]
@@ -637,6 +649,7 @@ def generate(n_incidents: int, seed: int, months: list[str], counts: list[int] |
         "nibrs_incident_number": nibrs, "nibrs_incident_number_pu_ids": nibrs_pu,
         "address_1": _where(with_addr, addr1, ""), "address_2": _where(with_addr, addr2, ""),
         "address_city": _where(with_addr | geo_city, cities, ""),
+        "address_state_id": _where(a_mode == "pu", "", "PA"),
         "address_zip": _where(with_addr, zips, ""),
         "address_latitude": _where(with_geo, lat_txt, ""), "address_longitude": _where(with_geo, lon_txt, ""),
         "address_pu_ids": _where(a_mode == "pu", _pick(r_inc, [("UNKNOWN", 1), ("PENDING", 1)], total), ""),
@@ -650,7 +663,7 @@ def generate(n_incidents: int, seed: int, months: list[str], counts: list[int] |
 
     ex = Extract(incidents=incidents, subjects=subjects, officers=officers, months=list(months), seed=seed)
     protected = _ensure_showcase(ex)
-    _inject_errors(ex, errors, r_err, protected)
+    _inject_errors(ex, errors, r_err, protected, error_types)
     ex.subjects = ex.subjects.reset_index(drop=True)
     return ex
 
@@ -661,7 +674,8 @@ def _ensure_showcase(ex: Extract) -> set[int]:
     offense_cols = ["offense1", "offense2", "offense3"]
     has_peep = inc[offense_cols].eq("PEEP").any(axis=1)
     if has_peep.any():
-        return set()
+        rows = inc.index[has_peep]
+        return {int(r) for r in rows} if len(rows) <= 2 else set()
     cand = inc.index[(inc["_kind"] == "valid") & (inc["offense1"] != "") & (inc["offense2"] == "")]
     if not len(cand):
         return set()
@@ -670,7 +684,13 @@ def _ensure_showcase(ex: Extract) -> set[int]:
     return {int(row)}
 
 
-def _inject_errors(ex: Extract, k: int, rng: np.random.Generator, protected: set[int]) -> None:
+def _inject_errors(ex: Extract, k: int, rng: np.random.Generator, protected: set[int],
+                   error_types: list[str] | None = None) -> None:
+    by_id = {e[0]: e for e in ERROR_TYPES}
+    unknown = [t for t in (error_types or []) if t not in by_id]
+    if unknown:
+        raise ValueError(f"unknown error type(s) {', '.join(unknown)}; known: {', '.join(by_id)}")
+    kinds = [by_id[t] for t in error_types] if error_types else ERROR_TYPES
     inc, sub, off = ex.incidents, ex.subjects, ex.officers
     last_month = ex.months[-1]
     used = set(protected)
@@ -691,14 +711,15 @@ def _inject_errors(ex: Extract, k: int, rng: np.random.Generator, protected: set
         return int(table.index[(table["_inc"] == row).to_numpy()][0])
 
     for i in range(k):
-        kind, element, section, what = ERROR_TYPES[i % len(ERROR_TYPES)]
+        kind, element, section, what = kinds[i % len(kinds)]
         extra = None
         if kind == "agency_officers_exceed_total":
             extra = n_off >= 2
         elif kind == "death_tickler_without_death":
+            serious = sub["injury_type_ids"].isin([c for c, _ in SERIOUS_INJURY_CELLS]).to_numpy()
+            real = sub["_inc"].to_numpy(dtype=np.int64) >= 0
             extra = (n_sub == 1) & (inc["incident_tickler_ids"] == "INJURY").to_numpy() \
-                & np.isin(np.arange(len(inc)), sub.loc[sub["injury_type_ids"].isin(
-                    [c for c, _ in SERIOUS_INJURY_CELLS]), "_inc"].to_numpy())
+                & (np.bincount(sub["_inc"].to_numpy(dtype=np.int64)[real & serious], minlength=len(inc)) > 0)
         if kind == "orphan_subject":
             pool = candidates(i)
             src = int(pool[rng.integers(0, len(pool))]) if len(pool) else int(inc.index[0])
@@ -708,6 +729,7 @@ def _inject_errors(ex: Extract, k: int, rng: np.random.Generator, protected: set
             row["subject_id"] = "1"
             row["_inc"] = -1
             ex.subjects = sub = pd.concat([sub, row.to_frame().T], ignore_index=True)
+            sub["_inc"] = sub["_inc"].astype(np.int64)
             ex.errors.append({"case_number": row["agency_case_number"], "error": kind, "element": element,
                               "section": section, "description": what, "month": None, "table": "subjects"})
             continue
@@ -739,7 +761,8 @@ def _inject_errors(ex: Extract, k: int, rng: np.random.Generator, protected: set
             sub.loc[s1, ["weight1", "weight2", "weight_estimated", "weight_pu_ids"]] = ["150", "230", "1", ""]
         elif kind == "offense_without_criminal_contact":
             inc.loc[t, ["initial_contact_id", "offense1", "offense2", "offense3", "offense_pu_ids",
-                        "nibrs_incident_number", "nibrs_incident_number_pu_ids"]] = ["TS", "DUI", "", "", "", "", ""]
+                        "nibrs_incident_number", "nibrs_incident_number_pu_ids"]] = \
+                ["TS", "DUI", "", "", "", "", "PENDING"]
         elif kind == "agency_officers_exceed_total":
             inc.loc[t, ["total_officers_involved", "other_agencies_involved", "total_number_other_agencies"]] = \
                 [str(n_off[t] - 1), "", "0"]
@@ -772,11 +795,6 @@ def _inject_errors(ex: Extract, k: int, rng: np.random.Generator, protected: set
 # --------------------------------------------------------------------------------------------
 # writing
 # --------------------------------------------------------------------------------------------
-def _rms_frame(frame: pd.DataFrame, table: str) -> pd.DataFrame:
-    out = frame[COLUMNS[table]].rename(columns=RENAMES[table])
-    return out
-
-
 def _date_texts(ex: Extract, rng: np.random.Generator, style: str):
     """incident_date cells. style csv: ISO or MM/DD/YYYY text; xlsx: date objects or MM/DD/YYYY text."""
     inc = ex.incidents
@@ -880,7 +898,8 @@ def _q(text: str) -> str:
 def _crosswalk_text(element, entries, description: str, table: str | None = None, notes: str | None = None) -> str:
     """entries: [(local, fbi value or list, comment)]"""
     lines = ["# Keystone RMS -> FBI National Use-of-Force crosswalk.",
-             "# Written by scripts/generate_extract.py --write-profile (edit the generator's code lists, not this file).",
+             "# Written by scripts/generate_extract.py --write-profile "
+             "(edit the generator's code lists, not this file).",
              "# Every local code found in the column must appear under 'map'; a ';'-separated cell maps code by code."]
     if isinstance(element, list):
         lines.append("element: [" + ", ".join(element) + "]")
@@ -948,10 +967,11 @@ def profile_text() -> str:
         *[f"  - crosswalks/{name}" for name in CROSSWALK_FILES],
         "# RMS column -> canonical element name",
         *block("columns", columns),
-        "# constants for elements the extract does not have",
-        "defaults:",
-        "  incidents:",
-        "    address_state_id: PA",
+        "# Constants for elements the extract lacks (table: {element: value}), e.g. for an RMS without a",
+        "# State column. Not used here: a constant state would contradict address_pu_ids (I31).",
+        "# defaults:",
+        "#   incidents:",
+        "#     address_state_id: PA",
     ]
     return "\n".join(lines) + "\n"
 
@@ -995,6 +1015,8 @@ def main(argv=None) -> int:
     p.add_argument("--end", default="2025-10", help="last month YYYY-MM (default 2025-10)")
     p.add_argument("--months", help="explicit comma-separated months, e.g. 2025-07,2025-09 (overrides --start/--end)")
     p.add_argument("--errors", type=int, default=0, help="number of deliberate spec violations to inject")
+    p.add_argument("--error-types", help="comma-separated error ids to cycle through (default: all, in order: "
+                   + ", ".join(e[0] for e in ERROR_TYPES) + ")")
     p.add_argument("--not-reportable", type=int, default=0, help="force incidents below the FBI criteria to add")
     p.add_argument("--write-profile", action="store_true", help="also write agency.yaml and crosswalks/")
     p.add_argument("--report", type=Path, help="write the injected errors and not-reportable cases as JSON")
@@ -1006,7 +1028,11 @@ def main(argv=None) -> int:
         if not re.fullmatch(r"\d{4}-(0[1-9]|1[0-2])", m):
             p.error(f"bad month '{m}' (expected YYYY-MM)")
     t0 = time.perf_counter()
-    ex = generate(args.incidents, args.seed, months, errors=args.errors, not_reportable=args.not_reportable)
+    try:
+        ex = generate(args.incidents, args.seed, months, errors=args.errors, not_reportable=args.not_reportable,
+                      error_types=args.error_types.split(",") if args.error_types else None)
+    except ValueError as exc:
+        p.error(str(exc))
     t1 = time.perf_counter()
     args.out.mkdir(parents=True, exist_ok=True)
     if args.format in ("csv", "both"):
