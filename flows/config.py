@@ -10,6 +10,8 @@ import pandas as pd
 from flows.errors import ConfigError
 from flows.yamlio import load_yaml
 from mappings import MAPPINGS_DIR
+from transforms.layouts import COLLAPSE_POLICIES, LAYOUTS
+from transforms.parsers import CASES, COMMON_OPTIONS, PARSERS, ParserSpec
 
 SCHEMAS_DIR = Path(__file__).resolve().parent.parent / "schemas"
 
@@ -20,7 +22,20 @@ AGENCY_KINDS = ("local", "federal", "tribal")
 ORI_PATTERN = re.compile(r"[A-Z0-9]{9}")
 PROFILE_KEYS = {
     "agency_ori", "reporting_agency_ori", "agency_kind", "agency_name", "crosswalks", "columns",
-    "defaults", "encoding", "reporting_start", "state_program",
+    "defaults", "encoding", "reporting_start", "state_program", "layout", "parsers", "source",
+}
+CROSSWALK_KEYS = {"element", "table", "map", "description", "notes", "trim", "case"}
+CROSSWALK_CASES = ("exact", "fold")
+SOURCE_KEYS = {"sheet"}
+LAYOUT_KEYS = {
+    "tables": {"kind"},
+    "flat": {"kind", "incident_key", "incidents", "subjects", "officers"},
+    "incident-lists": {"kind", "incident_key", "separator", "incidents", "subjects", "officers"},
+}
+SEGMENT_KEYS = {
+    "flat": {"incidents": {"collapse"}, "subjects": {"key", "collapse"}, "officers": {"key", "collapse"}},
+    "incident-lists": {"incidents": set(), "subjects": {"lists", "shared_when_several"},
+                       "officers": {"lists", "shared_when_several"}},
 }
 
 
@@ -30,6 +45,28 @@ class Crosswalk:
     targets: tuple[tuple[str, str], ...]  # (table, column) pairs the map applies to
     mapping: dict[str, tuple[str, ...]]
     sha256: str
+    trim: bool = True  # surrounding spaces ignored, inner runs of spaces count as one
+    case: str = "exact"  # exact | fold (local codes looked up case-insensitively)
+
+
+@dataclass(frozen=True)
+class LayoutSegment:
+    """Per-table layout options (see transforms/layouts.py)."""
+
+    key: tuple[str, ...] = ()
+    collapse: dict = field(default_factory=dict)
+    lists: tuple[str, ...] = ()
+    shared_when_several: dict = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Layout:
+    """How the extract is organised: `tables` (three tables), `flat` or `incident-lists` (one sheet)."""
+
+    kind: str = "tables"
+    incident_key: str | None = None  # RMS column; for flat/incident-lists it also feeds agency_case_number
+    separator: str = ";"
+    segments: dict = field(default_factory=lambda: {t: LayoutSegment() for t in TABLES})
 
 
 @dataclass(frozen=True)
@@ -44,6 +81,20 @@ class Profile:
     encoding: str
     sha256: str
     settings: dict = field(default_factory=dict)
+    layout: Layout = field(default_factory=Layout)
+    parsers: dict = field(default_factory=lambda: {t: () for t in TABLES})  # table -> (ParserSpec, ...)
+    sheet: str | None = None  # source.sheet: the workbook sheet of a one-sheet layout
+
+    def source_columns(self, table: str) -> list[str]:
+        """RMS columns that feed `table`: renamed by `columns`, read by a parser, or named by the layout."""
+        names = list(self.columns[table])
+        for spec in self.parsers[table]:
+            names += list(spec.inputs)
+        segment = self.layout.segments[table]
+        names += list(segment.key) + list(segment.lists)
+        if self.layout.incident_key:
+            names.insert(0, self.layout.incident_key)
+        return list(dict.fromkeys(names))
 
 
 @dataclass(frozen=True)
@@ -123,9 +174,15 @@ def load_crosswalk(path: Path, ref: Reference) -> Crosswalk:
     data, digest = load_yaml(path, strings=True)
     if not isinstance(data, dict):
         raise ConfigError(path, "must be a mapping with 'element' and 'map'")
-    unknown = set(data) - {"element", "table", "map", "description", "notes"}
+    unknown = set(data) - CROSSWALK_KEYS
     if unknown:
-        raise ConfigError(path, f"unknown key(s): {', '.join(sorted(unknown))}")
+        raise ConfigError(path, f"unknown key(s): {', '.join(sorted(unknown))} "
+                          f"(a crosswalk has {', '.join(sorted(CROSSWALK_KEYS))})")
+    trim = _flag(data.get("trim", "true"), path, "trim")
+    case = data.get("case", "exact")
+    if case not in CROSSWALK_CASES:
+        raise ConfigError(path, f"must be {' or '.join(CROSSWALK_CASES)} (fold: local codes match whatever "
+                          "their upper/lower case)", "case")
     elements = data.get("element")
     if isinstance(elements, str):
         elements = [elements]
@@ -147,11 +204,16 @@ def load_crosswalk(path: Path, ref: Reference) -> Crosswalk:
     raw_map = data.get("map")
     if not isinstance(raw_map, dict) or not raw_map:
         raise ConfigError(path, "must have a non-empty 'map' of local code -> FBI value", "map")
-    mapping = {}
+    mapping, seen = {}, {}
+    all_lists = all(ref.element(t, c)["type"] == "list" for t, c in targets)
     for local, target in raw_map.items():
         values = target if isinstance(target, list) else [target]
-        if not values or not all(isinstance(v, str) and v.strip() for v in values):
-            raise ConfigError(path, f"local code '{local}' must map to an FBI value or a list of them", "map")
+        if not values and isinstance(target, list) and all_lists:
+            values = []  # `[]`: the local code adds no FBI value to the list (e.g. a display of a weapon)
+        elif not values or not all(isinstance(v, str) and v.strip() for v in values):
+            raise ConfigError(path, f"local code '{local}' must map to an FBI value or a list of them"
+                              + (" ([] only for a multi-valued element)" if isinstance(target, list) else ""),
+                              "map")
         values = tuple(v.strip() for v in values)
         for table, column in targets:
             element = ref.element(table, column)
@@ -163,8 +225,27 @@ def load_crosswalk(path: Path, ref: Reference) -> Crosswalk:
             if len(values) > 1 and element["type"] != "list":
                 raise ConfigError(path, f"local code '{local}' maps to several values but {column} "
                                   f"({element['id']}) holds a single value", "map")
+        folded = crosswalk_key(local.strip(), trim, case)
+        if folded in seen and mapping[seen[folded]] != values:
+            raise ConfigError(path, f"local codes '{seen[folded]}' and '{local.strip()}' are the same code once "
+                              f"{'case is folded and ' if case == 'fold' else ''}spaces are trimmed, but map to "
+                              "different FBI values", "map")
+        seen.setdefault(folded, local.strip())
         mapping[local.strip()] = values
-    return Crosswalk(path=path, targets=tuple(targets), mapping=mapping, sha256=digest)
+    return Crosswalk(path=path, targets=tuple(targets), mapping=mapping, sha256=digest, trim=trim, case=case)
+
+
+def crosswalk_key(code: str, trim: bool, case: str) -> str:
+    """The form in which a local code is looked up (same as transforms/crosswalk.py:lookup_keys)."""
+    if trim:
+        code = " ".join(code.split())
+    return code.casefold() if case == "fold" else code
+
+
+def _flag(value, path, key) -> bool:
+    if value not in ("true", "false"):
+        raise ConfigError(path, "must be true or false", key)
+    return value == "true"
 
 
 def load_profile(path: Path, ref: Reference) -> Profile:
@@ -216,6 +297,232 @@ def load_profile(path: Path, ref: Reference) -> Profile:
     except LookupError:
         raise ConfigError(path, f"unknown text encoding '{encoding}'", "encoding") from None
     settings = {k: v for k, v in data.items() if k in ("agency_name", "reporting_start", "state_program")}
+    layout = _layout(data.get("layout"), path, columns)
+    if layout.kind != "tables":
+        for table in TABLES:  # the incident key is the case number of every table
+            if layout.incident_key not in columns[table] and "agency_case_number" not in columns[table].values():
+                columns[table] = {layout.incident_key: "agency_case_number", **columns[table]}
+    parsers = _parsers(data.get("parsers"), path, ref, columns, defaults)
+    sheet = _source(data.get("source"), path, layout)
     return Profile(path=path, agency_ori=ori, reporting_agency_ori=reporting, agency_kind=kind,
                    crosswalks=crosswalks, columns=columns, defaults=defaults, encoding=encoding,
-                   sha256=digest, settings=settings)
+                   sha256=digest, settings=settings, layout=layout, parsers=parsers, sheet=sheet)
+
+
+# ----------------------------------------------------------------------------- layout, parsers, source
+
+def _text_list(value, path, key, minimum: int = 1) -> tuple[str, ...]:
+    if isinstance(value, str):
+        value = [value]
+    if not isinstance(value, list) or len(value) < minimum or not all(isinstance(v, str) and v.strip()
+                                                                       for v in value):
+        raise ConfigError(path, f"must be a list of {'at least ' + str(minimum) + ' ' if minimum > 1 else ''}"
+                          "column names or values (text)", key)
+    return tuple(v.strip() for v in value)
+
+
+def _text_map(value, path, key) -> dict[str, str]:
+    value = _as_mapping(value, path, key)
+    for k, v in value.items():
+        if not isinstance(v, str):
+            raise ConfigError(path, "values must be single text values", f"{key}.{k}")
+    return {k.strip(): v for k, v in value.items()}
+
+
+def _layout(value, path, columns) -> Layout:
+    if value is None:
+        return Layout()
+    if isinstance(value, str):
+        value = {"kind": value}
+    value = _as_mapping(value, path, "layout")
+    kind = value.get("kind")
+    if kind not in LAYOUTS:
+        raise ConfigError(path, f"must name the layout of the extract: {', '.join(LAYOUTS)}", "layout.kind")
+    unknown = set(value) - LAYOUT_KEYS[kind]
+    if unknown:
+        raise ConfigError(path, f"unknown option(s) for layout {kind}: {', '.join(sorted(unknown))} "
+                          f"(allowed: {', '.join(sorted(LAYOUT_KEYS[kind]))})", "layout")
+    if kind == "tables":
+        return Layout()
+    case_column = next((rms for rms, c in columns["incidents"].items() if c == "agency_case_number"), None)
+    key = value.get("incident_key", case_column)
+    if not isinstance(key, str) or not key.strip():
+        raise ConfigError(path, "must name the RMS column that identifies an incident (its case number); "
+                          "or map that column to agency_case_number under columns.incidents", "layout.incident_key")
+    key = key.strip()
+    if case_column is not None and case_column != key:
+        raise ConfigError(path, f"'{key}' is not the column mapped to agency_case_number under columns.incidents "
+                          f"('{case_column}'): the incident key is the case number", "layout.incident_key")
+    separator = value.get("separator", ";")
+    if not isinstance(separator, str) or not separator:
+        raise ConfigError(path, "must be the character(s) separating the entries of a list cell",
+                          "layout.separator")
+    segments = {}
+    for table in TABLES:
+        where = f"layout.{table}"
+        options = _as_mapping(value.get(table), path, where)
+        unknown = set(options) - SEGMENT_KEYS[kind][table]
+        if unknown:
+            allowed = ", ".join(sorted(SEGMENT_KEYS[kind][table])) or "none"
+            raise ConfigError(path, f"unknown option(s) for the {table} of layout {kind}: "
+                              f"{', '.join(sorted(unknown))} (allowed: {allowed})", where)
+        collapse = _text_map(options.get("collapse"), path, f"{where}.collapse")
+        for column, policy in collapse.items():
+            if policy not in COLLAPSE_POLICIES:
+                raise ConfigError(path, f"must be one of {', '.join(COLLAPSE_POLICIES)}", f"{where}.collapse.{column}")
+        seg_key = _text_list(options["key"], path, f"{where}.key") if "key" in options else ()
+        lists = _text_list(options["lists"], path, f"{where}.lists") if "lists" in options else ()
+        if kind == "incident-lists" and table != "incidents" and "lists" not in options:
+            raise ConfigError(path, "must list the columns holding one entry per "
+                              f"{table[:-1]} (position-aligned lists), e.g. lists: [Officers Race, Officers Sex]",
+                              f"{where}.lists")
+        several = _text_map(options.get("shared_when_several"), path, f"{where}.shared_when_several")
+        clash = [c for c in several if c in lists]
+        if clash:
+            raise ConfigError(path, f"'{clash[0]}' is a list column, not a shared one", f"{where}.shared_when_several")
+        segments[table] = LayoutSegment(key=seg_key, collapse=collapse, lists=lists, shared_when_several=several)
+    return Layout(kind=kind, incident_key=key, separator=separator, segments=segments)
+
+
+def _check_format(fmt, path, key, parser: str):
+    import datetime as dt
+
+    if not isinstance(fmt, str) or "%" not in fmt:
+        raise ConfigError(path, "must be a date/time format such as \"%m/%d/%Y %I:%M:%S %p\" "
+                          "(codes: %Y year, %m month, %d day, %H hour 0-23, %I hour 1-12, %M minute, %S second, "
+                          "%p AM/PM)", key)
+    needs = {"datetime": ("%d", "%M"), "time": ("%M",), "date": ("%d",), "years_of_service": ("%d",)}[parser]
+    hour = parser in ("datetime", "time")
+    missing = [n for n in needs if n not in fmt] + (["%H or %I"] if hour and "%H" not in fmt and "%I" not in fmt else [])
+    if parser in ("datetime", "date", "years_of_service") and not any(c in fmt for c in ("%Y", "%y")):
+        missing.append("%Y")
+    if missing:
+        raise ConfigError(path, f"'{fmt}' lacks {', '.join(missing)} for a {parser}", key)
+    sample = dt.datetime(2021, 11, 23, 21, 47, 35)
+    try:
+        text = sample.strftime(fmt)
+        back = pd.to_datetime(pd.Series([text]), format=fmt)
+    except (ValueError, TypeError) as exc:
+        raise ConfigError(path, f"'{fmt}' is not a usable date/time format ({str(exc).splitlines()[0][:80]})",
+                          key) from None
+    if back.isna().any():
+        raise ConfigError(path, f"'{fmt}' is not a usable date/time format", key)
+
+
+def _parser(entry, path, key, table: str, ref: Reference) -> ParserSpec:
+    entry = _as_mapping(entry, path, key)
+    name = entry.get("parser")
+    if name not in PARSERS:
+        raise ConfigError(path, f"unknown parser '{name}' (parsers: {', '.join(sorted(PARSERS))})", f"{key}.parser")
+    kind = PARSERS[name]
+    if name in ("datetime", "date", "time") and table != "incidents":
+        raise ConfigError(path, f"parser {name} writes the incident's date or time: put it under parsers.incidents",
+                          f"{key}.parser")
+    allowed = set(COMMON_OPTIONS) | set(kind.required) | set(kind.optional)
+    unknown = set(entry) - allowed
+    if unknown:
+        raise ConfigError(path, f"unknown option(s) for parser {name}: {', '.join(sorted(unknown))} "
+                          f"(allowed: {', '.join(sorted(allowed - {'parser'}))})", key)
+    missing = [o for o in kind.required if o not in entry]
+    if missing:
+        raise ConfigError(path, f"parser {name} needs '{missing[0]}'", key)
+    labels = {}
+    if kind.inputs == "labels":
+        if "column" in entry or "columns" not in entry:
+            raise ConfigError(path, f"parser {name} reads 'columns': a mapping of RMS column -> value listed when "
+                              "the column says yes", f"{key}.columns")
+        labels = _text_map(entry["columns"], path, f"{key}.columns")
+        if not labels:
+            raise ConfigError(path, "must name at least one column", f"{key}.columns")
+        inputs = tuple(labels)
+    elif kind.inputs == "columns":
+        if "column" in entry:
+            raise ConfigError(path, f"parser {name} reads 'columns' (a list), not 'column'", f"{key}.column")
+        inputs = _text_list(entry.get("columns"), path, f"{key}.columns", minimum=2)
+    elif kind.inputs == "column_or_columns" and "columns" in entry:
+        if "column" in entry:
+            raise ConfigError(path, "give either 'column' (one cell) or 'columns' (two), not both", key)
+        inputs = _text_list(entry["columns"], path, f"{key}.columns", minimum=2)
+        if len(inputs) != 2:
+            raise ConfigError(path, "must name two columns: latitude, longitude", f"{key}.columns")
+    else:
+        if "columns" in entry:
+            raise ConfigError(path, f"parser {name} reads one 'column'", f"{key}.columns")
+        if not isinstance(entry.get("column"), str) or not entry["column"].strip():
+            raise ConfigError(path, f"parser {name} needs 'column': the RMS column it reads", f"{key}.column")
+        inputs = (entry["column"].strip(),)
+    default = kind.default_into.get(table, kind.default_into.get("*"))
+    into = _text_list(entry["into"], path, f"{key}.into") if "into" in entry else default
+    if into is None:
+        raise ConfigError(path, f"parser {name} needs 'into': the element(s) of {table} it writes", key)
+    if len(into) not in kind.outputs:
+        raise ConfigError(path, f"parser {name} writes {' or '.join(map(str, kind.outputs))} element(s), "
+                          f"{len(into)} given", f"{key}.into")
+    known = set(ref.columns_of(table))
+    when_blank = _text_map(entry.get("when_blank"), path, f"{key}.when_blank")
+    for column in (*into, *when_blank):
+        if column not in known:
+            raise ConfigError(path, f"'{column}' is not a column of table {table}", f"{key}.into"
+                              if column in into else f"{key}.when_blank")
+    blank = _text_list(entry["blank"], path, f"{key}.blank") if "blank" in entry else ()
+    options = {o: entry.get(o, d) for o, d in kind.optional.items()}
+    options.update({o: entry[o] for o in kind.required})
+    for option, value in options.items():
+        where = f"{key}.{option}"
+        if option == "values":
+            options[option] = _text_list(value, path, where)
+        elif option == "format":
+            if value is not None or name == "datetime":
+                _check_format(value, path, where, name)
+        elif option == "trim":
+            _flag(value, path, where)
+        elif option == "case":
+            if value not in CASES:
+                raise ConfigError(path, f"must be one of {', '.join(CASES)}", where)
+        elif value is not None and not isinstance(value, str):  # "" allowed: a blank result
+            raise ConfigError(path, "must be a single text value", where)
+        elif option == "separator" and not value:
+            raise ConfigError(path, "must not be empty", where)
+    return ParserSpec(parser=name, inputs=inputs, into=tuple(into), options=options, blank=blank,
+                      when_blank=when_blank, labels=labels, key=key)
+
+
+def _parsers(value, path, ref: Reference, columns, defaults) -> dict[str, tuple[ParserSpec, ...]]:
+    out = {t: () for t in TABLES}
+    for table, entries in _as_mapping(value, path, "parsers").items():
+        if table not in TABLES:
+            raise ConfigError(path, f"unknown table '{table}' (expected one of {', '.join(TABLES)})", "parsers")
+        if not isinstance(entries, list):
+            raise ConfigError(path, "must be a list of parser entries (- parser: NAME ...)", f"parsers.{table}")
+        specs = tuple(_parser(e, path, f"parsers.{table}[{i}]", table, ref) for i, e in enumerate(entries))
+        written = {}
+        mapped = {canonical: rms for rms, canonical in columns[table].items()}
+        for spec in specs:
+            for column in spec.writes:
+                if column in written:
+                    raise ConfigError(path, f"'{column}' is written by both {written[column]} and {spec.key}", spec.key)
+                if column in mapped:
+                    raise ConfigError(path, f"'{column}' is written by this parser and also mapped from RMS column "
+                                      f"'{mapped[column]}' under columns.{table}: keep one", spec.key)
+                if column in defaults[table]:
+                    raise ConfigError(path, f"'{column}' is written by this parser, so the default under "
+                                      f"defaults.{table} would never apply: remove one", spec.key)
+                written[column] = spec.key
+        out[table] = specs
+    return out
+
+
+def _source(value, path, layout: Layout) -> str | None:
+    value = _as_mapping(value, path, "source")
+    unknown = set(value) - SOURCE_KEYS
+    if unknown:
+        raise ConfigError(path, f"unknown option(s): {', '.join(sorted(unknown))} (allowed: sheet)", "source")
+    sheet = value.get("sheet")
+    if sheet is not None:
+        if not isinstance(sheet, str) or not sheet.strip():
+            raise ConfigError(path, "must be the name of the workbook sheet holding the export", "source.sheet")
+        if layout.kind == "tables":
+            raise ConfigError(path, "applies to the one-sheet layouts (flat, incident-lists); the tables layout "
+                              "reads the sheets incidents, subjects and officers", "source.sheet")
+        sheet = sheet.strip()
+    return sheet

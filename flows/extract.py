@@ -1,4 +1,5 @@
-"""Step: the extract read, renamed to canonical columns, normalised and crosswalked."""
+"""Step: the extract read, laid out as three tables, parsed, renamed to canonical columns, normalised
+and crosswalked."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -8,10 +9,17 @@ import pandas as pd
 
 from flows.config import SEGMENT_OF, TABLES, Profile, Reference
 from flows.errors import FatalInputError
-from flows.read import SourceFile, read_tables
-from transforms.canonical import canonical_columns, missing_columns, with_all_columns
+from flows.read import SourceFile, read_single, read_tables
+from transforms.canonical import canonical_columns, is_meta, missing_columns, with_all_columns
 from transforms.crosswalk import crosswalked
-from transforms.normalize import normalized, without_blank_rows
+from transforms.layouts import (LIST_LENGTH_VALUE, N_SOURCE_ROWS, SegmentSpec, flat_tables, header_repeats,
+                                incident_list_tables)
+from transforms.normalize import iso_dates, normalized, trimmed, without_blank_rows
+from transforms.parsers import run_parser
+
+# Meta columns of the incident frame for a date/time a parser could not read (rule PARSE-DATETIME).
+DATETIME_COLUMN, DATETIME_VALUE, DATETIME_ELEMENTS = "_datetime_column", "_datetime_value", "_datetime_elements"
+ISSUE_VALUES = (LIST_LENGTH_VALUE, DATETIME_VALUE)
 
 
 @dataclass
@@ -26,6 +34,14 @@ class Extract:
     extra_columns: dict[str, list[str]]
     files: list[SourceFile]
     sources: dict[str, str] = field(default_factory=dict)
+    layout: dict | None = None  # source rows -> segments accounting (manifest `layout`)
+
+
+@dataclass(frozen=True)
+class Where:
+    file: str
+    sheet: str | None
+    source: str
 
 
 def required_columns(ref: Reference, table: str) -> list[str]:
@@ -33,18 +49,146 @@ def required_columns(ref: Reference, table: str) -> list[str]:
     return needed if table == "incidents" else ["agency_case_number", *needed]
 
 
-def read_extract(source: Path, profile: Profile, ref: Reference) -> Extract:
-    raw, files = read_tables(Path(source), TABLES, profile.encoding)
-    local, read, blank, extras, missing = {}, {}, {}, {}, {}
+def _absent(where: Where, columns: list[str], what: str):
+    raise FatalInputError(where.file, f"{what}: {', '.join(repr(c) for c in columns)} "
+                          f"(the export has no such column; correct the name in the profile)",
+                          sheet=where.sheet, column=columns[0], row=1)
+
+
+def laid_out(table, profile: Profile) -> tuple[dict[str, pd.DataFrame], dict]:
+    """The one sheet of a flat/incident-lists export as three raw tables, and its row accounting."""
+    layout = profile.layout
+    where = Where(table.file, table.sheet, table.source)
+    frame = table.frame.reset_index(drop=True)
+    named = [layout.incident_key]
+    for t in TABLES:
+        segment = layout.segments[t]
+        named += [*segment.key, *segment.lists, *segment.collapse, *segment.shared_when_several]
+        named += [c for spec in profile.parsers[t] for c in spec.inputs]
+    missing = [c for c in dict.fromkeys(named) if c not in frame.columns]
+    if missing:
+        _absent(where, missing, f"column(s) named by the profile's layout or parsers are missing")
+    repeats = header_repeats(frame)
+    kept, blank = without_blank_rows(frame[~repeats.to_numpy()])
+    segments = {t: SegmentSpec(columns=tuple(c for c in profile.source_columns(t) if c in frame.columns),
+                               key=layout.segments[t].key, collapse=layout.segments[t].collapse,
+                               lists=layout.segments[t].lists,
+                               shared_when_several=layout.segments[t].shared_when_several)
+                for t in TABLES}
+    if layout.kind == "flat":
+        result = flat_tables(kept, layout.incident_key, segments)
+    else:
+        result = incident_list_tables(kept, layout.incident_key, layout.separator, segments)
+    used = {c for t in TABLES for c in segments[t].columns}
+    unused = [c for c in frame.columns if not is_meta(c) and c not in used]
+    summary = {"kind": layout.kind, "source_rows": len(frame), "header_repeats": int(repeats.sum()),
+               "blank_rows": blank, **{k: v for k, v in result.summary.items() if k != "kind"},
+               "unused_columns": unused}
+    return result.tables, summary
+
+
+def _incident_dates(tables: dict[str, pd.DataFrame], profile: Profile, table: str) -> pd.Series:
+    """ISO incident date of each row of `table` (through its case number), for years_of_service."""
+    incidents = tables["incidents"]
+    by_name = {t: {c: rms for rms, c in profile.columns[t].items()} for t in TABLES}
+    date_column = "incident_date" if "incident_date" in incidents.columns else by_name["incidents"].get("incident_date")
+    frame = tables[table]
+    if date_column not in incidents.columns:
+        return pd.Series(float("nan"), index=frame.index, dtype="str")
+    dates = iso_dates(trimmed(incidents[date_column]))
+    if table == "incidents":
+        return dates
+    case_inc, case_child = by_name["incidents"].get("agency_case_number"), by_name[table].get("agency_case_number")
+    if case_inc not in incidents.columns or case_child not in frame.columns:
+        return pd.Series(float("nan"), index=frame.index, dtype="str")
+    lookup = pd.DataFrame({"case": trimmed(incidents[case_inc]), "date": dates}).dropna(subset=["case"])
+    lookup = lookup.drop_duplicates("case").set_index("case")["date"]
+    return trimmed(frame[case_child]).map(lookup).astype("str")
+
+
+def parsed_tables(tables: dict[str, pd.DataFrame], profile: Profile, where: dict[str, Where]) -> dict[str, pd.DataFrame]:
+    """The profile's parsers applied per table (incidents first); parser inputs not otherwise mapped are
+    dropped. A date/time that cannot be read is recorded on the incident (PARSE-DATETIME)."""
+    out = dict(tables)
     for table in TABLES:
-        table_raw = raw[table]
-        read[table] = len(table_raw.frame)
-        kept, blank[table] = without_blank_rows(table_raw.frame)
+        specs = profile.parsers[table]
+        if not specs:
+            continue
+        frame = out[table]
+        missing = [c for spec in specs for c in spec.inputs if c not in frame.columns]
+        if missing:
+            _absent(where[table], list(dict.fromkeys(missing)), f"column(s) read by parsers.{table} are missing")
+        dates = (_incident_dates(out, profile, table) if any(s.parser == "years_of_service" for s in specs)
+                 else None)
+        added = {}
+        for spec in specs:
+            result = run_parser(spec, frame, dates)
+            added.update(result.columns)
+            if result.bad is not None and result.bad.any():
+                frame = _with_datetime_issue(frame, result.bad, spec.inputs[0], result.source, spec.into)
+        keep = set(profile.columns[table]) | {profile.layout.incident_key}
+        consumed = [c for spec in specs for c in spec.inputs if c not in keep and c not in added]
+        frame = frame.drop(columns=list(dict.fromkeys(consumed)))
+        out[table] = frame.assign(**added)
+    return out
+
+
+def _with_datetime_issue(frame: pd.DataFrame, bad: pd.Series, column: str, value: pd.Series, into) -> pd.DataFrame:
+    frame = frame.copy()
+    for meta, text in ((DATETIME_COLUMN, column), (DATETIME_VALUE, None), (DATETIME_ELEMENTS, ";".join(into))):
+        new = value if text is None else pd.Series(text, index=frame.index, dtype="str")
+        old = frame[meta] if meta in frame.columns else pd.Series(float("nan"), index=frame.index, dtype="str")
+        joined = old.mask(bad & old.notna(), old + (";" if meta == DATETIME_ELEMENTS else " | ") + new)
+        frame[meta] = joined.mask(bad & old.isna(), new).astype("str")
+    return frame
+
+
+def _accounting(summary: dict, incidents: pd.DataFrame) -> dict:
+    """rows = rows_collapsed + rows_with_errors; source_rows = that + header repeats + blank rows."""
+    issue = pd.Series(False, index=incidents.index)
+    for meta in ISSUE_VALUES:
+        if meta in incidents.columns:
+            issue |= incidents[meta].notna()
+    sizes = incidents[N_SOURCE_ROWS] if N_SOURCE_ROWS in incidents.columns else pd.Series(1, index=incidents.index)
+    with_errors = int(sizes[issue].sum())
+    out = dict(summary)
+    rows = out.pop("rows")
+    out["rows_with_errors"] = with_errors
+    out["rows_collapsed"] = rows - with_errors
+    out["incidents_with_errors"] = int(issue.sum())
+    order = ["kind", "source_rows", "header_repeats", "blank_rows", "rows_with_errors", "rows_collapsed",
+             "incidents", "subjects", "officers", "incidents_with_errors"]
+    return {k: out[k] for k in order if k in out} | {k: v for k, v in out.items() if k not in order}
+
+
+def read_extract(source: Path, profile: Profile, ref: Reference) -> Extract:
+    if profile.layout.kind == "tables":
+        raw, files = read_tables(Path(source), TABLES, profile.encoding)
+        tables, read, blank = {}, {}, {}
+        for table in TABLES:
+            read[table] = len(raw[table].frame)
+            tables[table], blank[table] = without_blank_rows(raw[table].frame)
+        where = {t: Where(raw[t].file, raw[t].sheet, raw[t].source) for t in TABLES}
+        summary = {"kind": "tables", "source_rows": sum(read.values()), "header_repeats": 0,
+                   "blank_rows": sum(blank.values()), "rows": sum(len(f) for f in tables.values()),
+                   **{t: len(tables[t]) for t in TABLES}}
+        unused = []
+    else:
+        single, files = read_single(Path(source), profile.sheet, profile.encoding)
+        tables, summary = laid_out(single, profile)
+        unused = summary.pop("unused_columns")
+        read, blank = {t: len(tables[t]) for t in TABLES}, {t: 0 for t in TABLES}
+        where = {t: Where(single.file, single.sheet, single.source) for t in TABLES}
+    tables = parsed_tables(tables, profile, where)
+    summary = _accounting(summary, tables["incidents"])
+    local, extras, missing = {}, {}, {}
+    for table in TABLES:
+        kept = tables[table].drop(columns=[N_SOURCE_ROWS], errors="ignore")
         known = ref.columns_of(table)
         frame, extras[table] = canonical_columns(kept, profile.columns[table], known, profile.defaults[table])
         absent = missing_columns(frame, required_columns(ref, table))
         if absent:
-            missing[table] = (table_raw, absent)
+            missing[table] = absent
             continue
         frame = with_all_columns(frame, known)
         frame = normalized(frame, ref.elements[SEGMENT_OF[table]])
@@ -54,14 +198,17 @@ def read_extract(source: Path, profile: Profile, ref: Reference) -> Extract:
             frame["reporting_agency_ori"] = frame["reporting_agency_ori"].fillna(profile.reporting_agency_ori)
         local[table] = frame
     if missing:
-        first = next(iter(missing.values()))[0]
-        detail = "; ".join(f"{raw[t].source}: {', '.join(cols)}" for t, (_, cols) in missing.items())
+        first = where[next(iter(missing))]
+        detail = "; ".join(f"{where[t].source if profile.layout.kind == 'tables' else t}: {', '.join(cols)}"
+                           for t, cols in missing.items())
         raise FatalInputError(first.file, f"mandatory column(s) missing (add them to the extract, map them "
                               f"under 'columns' or give a constant under 'defaults' in the profile) — {detail}",
-                              sheet=first.sheet, column=next(iter(missing.values()))[1][0], row=1)
+                              sheet=first.sheet, column=next(iter(missing.values()))[0], row=1)
+    extras["incidents"] = unused + extras["incidents"]
     frames, unmapped = crosswalk_frames(local, profile, ref)
     return Extract(frames=frames, local=local, unmapped=unmapped, rows_read=read, blank_rows=blank,
-                   extra_columns=extras, files=files, sources={t: raw[t].source for t in TABLES})
+                   extra_columns=extras, files=files, sources={t: where[t].source for t in TABLES},
+                   layout=summary)
 
 
 def crosswalk_frames(local: dict[str, pd.DataFrame], profile: Profile, ref: Reference):
@@ -69,6 +216,7 @@ def crosswalk_frames(local: dict[str, pd.DataFrame], profile: Profile, ref: Refe
     frames, unmapped = {}, {}
     for table in TABLES:
         maps = {column: cw.mapping for cw in profile.crosswalks for (t, column) in cw.targets if t == table}
+        keys = {column: (cw.trim, cw.case) for cw in profile.crosswalks for (t, column) in cw.targets if t == table}
         lists = {e["name"] for e in ref.elements[SEGMENT_OF[table]] if e["type"] == "list"}
-        frames[table], unmapped[table] = crosswalked(local[table], maps, lists)
+        frames[table], unmapped[table] = crosswalked(local[table], maps, lists, keys)
     return frames, unmapped

@@ -8,6 +8,7 @@ from pathlib import Path
 import pandas as pd
 
 from flows.archive import archive_inputs
+from flows.artifacts import publish_run_summary
 from flows.config import TABLES, load_profile, load_reference
 from flows.engine import engine_name, run_flow, step
 from flows.errors import UsageError
@@ -92,7 +93,7 @@ def validate_scope(scoped, config: Configuration, as_of: pd.Timestamp, unmapped)
     engine = engine_findings(scoped, unmapped, rules, element_ids)
     parts = [f for f in (engine, found) if len(f)]
     combined = pd.concat(parts, ignore_index=True) if parts else found
-    return with_incident_rows(without_shadowed(combined), scoped)
+    return with_incident_rows(without_shadowed(combined, scoped.incidents), scoped)
 
 
 @dataclass
@@ -166,7 +167,9 @@ def monthly_run(profile: str, source: str, month: str, out: str | None, as_of: s
     extract = step(read_extract, Path(source), config.profile, config.ref)
     prepared = prepare(config, extract, [month], as_of_ts)
     check_months([month], prepared, as_of_ts)
-    return month_runs(prepared, [month], as_of_ts, out, state, "run", write)[0]
+    result = month_runs(prepared, [month], as_of_ts, out, state, "run", write)[0]
+    publish_run_summary(result)
+    return result
 
 
 def backfill_run(profile: str, source: str, first: str, last: str, out: str, as_of: str,
@@ -179,7 +182,10 @@ def backfill_run(profile: str, source: str, first: str, last: str, out: str, as_
     extract = step(read_extract, Path(source), config.profile, config.ref)
     prepared = prepare(config, extract, months, as_of_ts)
     check_months(months, prepared, as_of_ts)
-    return month_runs(prepared, months, as_of_ts, out, state, "backfill", True)
+    results = month_runs(prepared, months, as_of_ts, out, state, "backfill", True)
+    for result in results:
+        publish_run_summary(result)
+    return results
 
 
 def run_month(profile, source, month, out, as_of, write=True, state=None) -> MonthResult:

@@ -201,6 +201,7 @@ def month_files(prepared, month: str, as_of: pd.Timestamp, run_id: str | None, r
         },
         "rows": row_accounting(prepared, good["_row"], inc.loc[(in_month | undated) & rejected_mask, "_row"],
                                excluded["_row"]),
+        "layout": prepared.extract.layout,
         "findings": {
             "errors": int(len(errors)),
             "warnings": int((month_findings["severity"] == "warning").sum()),

@@ -131,7 +131,8 @@ def _column_text(values: pd.Series) -> pd.Series:
     return values.map(_cell_text).astype("str")
 
 
-def read_workbook(path: Path, sheets: tuple[str, ...]) -> tuple[dict[str, RawTable], SourceFile]:
+def read_workbook(path: Path, sheets: tuple[str | None, ...]) -> tuple[dict[str, RawTable], SourceFile]:
+    """The named sheets (None: the first sheet of the workbook), keyed by the names asked for."""
     from python_calamine import CalamineError, CalamineWorkbook
 
     try:
@@ -144,13 +145,16 @@ def read_workbook(path: Path, sheets: tuple[str, ...]) -> tuple[dict[str, RawTab
     except (CalamineError, ValueError, OSError) as exc:
         raise FatalInputError(path, f"is not a readable Excel workbook ({str(exc)[:120]})") from None
     by_name = {name.strip().lower(): name for name in workbook.sheet_names}
-    missing = [s for s in sheets if s.lower() not in by_name]
+    if None in sheets and not workbook.sheet_names:
+        raise FatalInputError(path, "has no sheet")
+    by_name[None] = workbook.sheet_names[0] if workbook.sheet_names else None
+    missing = [s for s in sheets if s is not None and s.strip().lower() not in by_name]
     if missing:
         raise FatalInputError(path, f"has no sheet named {', '.join(repr(m) for m in missing)} "
                               f"(sheets found: {', '.join(workbook.sheet_names) or 'none'})")
     tables = {}
     for wanted in sheets:
-        sheet = by_name[wanted.lower()]
+        sheet = by_name[wanted if wanted is None else wanted.strip().lower()]
         try:
             rows = workbook.get_sheet_by_name(sheet).to_python(skip_empty_area=False)
         except (CalamineError, ValueError) as exc:
@@ -189,3 +193,21 @@ def read_tables(source: Path, tables: tuple[str, ...], encoding: str = "utf-8"):
         return out, [f]
     raise FatalInputError(source, "must be an Excel workbook (.xlsx) or a folder holding "
                           + ", ".join(f"{t}.csv" for t in tables))
+
+
+def read_single(source: Path, sheet: str | None = None, encoding: str = "utf-8") -> tuple[RawTable, list[SourceFile]]:
+    """The one sheet or file of a `flat` or `incident-lists` export: a CSV file, or a workbook's sheet
+    (`sheet`, default the first one)."""
+    source = Path(source)
+    if not source.exists():
+        raise FatalInputError(source, "does not exist")
+    if source.is_dir():
+        raise FatalInputError(source, "is a folder, but the profile's layout reads one export file: give the CSV "
+                              "file or the workbook itself as --source")
+    if source.suffix.lower() in EXCEL_SUFFIXES:
+        tables, f = read_workbook(source, (sheet,))
+        return tables[sheet], [f]
+    if sheet is not None:
+        raise FatalInputError(source, f"is not a workbook, but the profile names the sheet '{sheet}' (source.sheet)")
+    table, f = read_csv_table(source, encoding)
+    return table, [f]

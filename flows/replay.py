@@ -72,7 +72,8 @@ def _extract(archive: dict, folder: Path, manifest: dict, config) -> Extract:
     return Extract(frames=frames, local=local, unmapped=unmapped,
                    rows_read={t: rows[t]["read"] for t in TABLES}, blank_rows={t: rows[t]["blank"] for t in TABLES},
                    extra_columns=manifest["extra_columns_ignored"],
-                   files=[SourceFile(f["name"], f["sha256"]) for f in manifest["inputs"]["source"]])
+                   files=[SourceFile(f["name"], f["sha256"]) for f in manifest["inputs"]["source"]],
+                   layout=manifest.get("layout"))
 
 
 def _json_differences(name: str, before, after, path: str = "") -> list[str]:

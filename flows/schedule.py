@@ -101,7 +101,6 @@ def submission_issues(path: Path, month: str) -> list[str]:
 def scheduled_month(profile: str, source_glob: str, out: str, state: str | None = None,
                     month: str | None = None) -> dict:
     """Run the previous month (or `month`) from the newest extract matching `source_glob`."""
-    from flows.artifacts import publish_run_summary
     from flows.cli import now_arg
     from flows.monthly import run_month
 
@@ -110,8 +109,7 @@ def scheduled_month(profile: str, source_glob: str, out: str, state: str | None 
     month = check_month_arg(month, datetime.fromisoformat(as_of))
     source = newest_source(source_glob)
     logger.info("month %s from %s (as of %s)", month, source.name, as_of)
-    result = run_month(profile, source, month, out, as_of, state=state)
-    publish_run_summary(result)
+    result = run_month(profile, source, month, out, as_of, state=state)  # publishes its summary artifact
     inc = result.manifest["incidents"]
     actions = ", ".join(f"{n} {a}" for a, n in inc["actions"].items() if n) or "none"
     logger.info("%s run %s: %d valid, %d rejected, %d not reportable; messages %s%s; exit code %d",

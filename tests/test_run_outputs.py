@@ -69,7 +69,7 @@ def test_run_writes_zip_rejections_manifest_privately(run_cli, tmp_path):
     folder = month_folder(out)
     names = sorted(p.name for p in folder.iterdir() if p.name not in ("ledger.sqlite",))
     assert names == ["PA0230100_20251105_0930.zip", "PA0230100_20251105_0930_0001.json",
-                     "manifest.json", "not_reportable.csv", "rejections.csv"]
+                     "manifest.json", "not_reportable.csv", "rejections.csv", "rejections.xlsx"]
     with zipfile.ZipFile(folder / "PA0230100_20251105_0930.zip") as archive:
         assert archive.namelist() == ["PA0230100_20251105_0930_0001.json"]
         assert archive.infolist()[0].compress_type == zipfile.ZIP_DEFLATED
