@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import pandas as pd
 
-from schemas.primitives import SEP
+from schemas.primitives import SEP, has_any_token
+
+ESTIMATE_OF = {"age_estimated": "age_pu_ids", "height_estimated": "height_pu_ids", "weight_estimated": "weight_pu_ids"}
 
 
 def action_time(as_of: pd.Timestamp) -> str:
@@ -60,10 +62,17 @@ def _children(frame: pd.DataFrame, elements: list[dict], id_column: str) -> dict
     return grouped
 
 
+def without_estimates_of_unknowns(subjects: pd.DataFrame) -> pd.DataFrame:
+    """S6/S13/S17 must not be provided when the matching *_pu_ids is PENDING or UNKNOWN (spec decision 2)."""
+    cleared = {flag: subjects[flag].mask(has_any_token(subjects[pu], ("PENDING", "UNKNOWN")))
+               for flag, pu in ESTIMATE_OF.items() if flag in subjects.columns and pu in subjects.columns}
+    return subjects.assign(**cleared) if cleared else subjects
+
+
 def incident_messages(incidents: pd.DataFrame, subjects: pd.DataFrame, officers: pd.DataFrame,
                       elements: dict[str, list[dict]], action: str, as_of: pd.Timestamp) -> list[dict]:
     """One service message per incident row, in the order of `incidents`."""
-    subs = _children(subjects, elements["subject"], "subject_id")
+    subs = _children(without_estimates_of_unknowns(subjects), elements["subject"], "subject_id")
     offs = _children(officers, elements["officer"], "officer_id")
     stamp = action_time(as_of)
     out = []
