@@ -188,6 +188,13 @@ def _check_pattern(pattern, what: str) -> None:
         re.compile(pattern)
     except re.error as exc:
         _fail(f"{what} is not a valid regular expression ({exc})")
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    try:  # the checks run the pattern with Arrow's RE2 engine: no look-arounds, no back-references
+        pc.match_substring_regex(pa.array([""], pa.string()), f"^(?:{pattern})$")
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError) as exc:
+        _fail(f"{what} is not supported by the RE2 regex engine ({exc})")
 
 
 def _check_column(column, known: frozenset[str] | None, what: str) -> None:
@@ -247,12 +254,14 @@ def _check_message(message) -> None:
     if not isinstance(message, str) or not message.strip():
         _fail("has no message")
     try:
-        fields = [f for _, f, _, _ in string.Formatter().parse(message) if f is not None]
+        fields = [(f, spec, conv) for _, f, spec, conv in string.Formatter().parse(message) if f is not None]
     except ValueError as exc:
         _fail(f"message is not a valid template ({exc})")
-    for f in fields:
+    for f, spec, conv in fields:
         if f not in MESSAGE_FIELDS:
             _fail(f"message uses {{{f}}}; only {{value}}, {{column}} and {{element}} are available")
+        if spec or conv:
+            _fail(f"message field {{{f}}} cannot carry a conversion or format spec")
 
 
 def _check_params(check, known) -> None:
@@ -299,7 +308,7 @@ def _check_params(check, known) -> None:
 
         name = check["function"]
         fn = getattr(custom_checks, name, None) if isinstance(name, str) and not name.startswith("_") else None
-        if not callable(fn):
+        if not callable(fn) or getattr(fn, "__module__", None) != custom_checks.__name__:
             _fail(f"custom function '{name}' does not exist in schemas/custom_checks.py")
     if "when" in check:
         _check_when(check["when"], known)
