@@ -24,7 +24,7 @@ from transforms.link import incident_month
 from transforms.outcome import (engine_findings, month_scope, rejected_incident_rows, with_incident_rows,
                                 without_shadowed)
 from transforms.remap import remapped
-from transforms.validate import validation_findings
+from transforms.validate import message_frame, validation_findings
 
 log = logging.getLogger("uof")
 
@@ -86,7 +86,8 @@ def validate_scope(scoped, config: Configuration, as_of: pd.Timestamp, unmapped)
                        offenses=ref.offenses)
     schemas = build_schemas(catalog, ctx)
     incidents = with_cross_segment_columns(scoped.incidents, scoped.subjects, scoped.officers)
-    found = validation_findings(incidents, scoped.subjects, scoped.officers, schemas, catalog)
+    found = validation_findings(incidents, scoped.subjects, scoped.officers, schemas, catalog,
+                                messages=message_frame(incidents, "AddOnly", as_of))
     rules = {rule.id: rule for rule in catalog.rules}
     element_ids = {t: {e["name"]: e["id"] for e in ref.elements[s]}
                    for t, s in (("incidents", "incident"), ("subjects", "subject"), ("officers", "officer"))}
