@@ -126,22 +126,22 @@ class Ledger:
         names = [d[0] for d in cur.description]
         return pd.DataFrame(cur.fetchall(), columns=names)
 
-    def incident_history(self, agency_ori: str, months: list[str], before_seq: int | None = None) -> pd.DataFrame:
+    def _history(self, kind: str, columns: str, agency_ori: str, months: list[str],
+                 before_seq: int | None) -> pd.DataFrame:
         marks = ",".join("?" * len(months))
         limit = "" if before_seq is None else " AND r.run_seq < ?"
-        params = [agency_ori, *months] + ([] if before_seq is None else [before_seq])
+        params = [kind, agency_ori, *months] + ([] if before_seq is None else [before_seq])
         return self._frame(
-            "SELECT m.month, m.agency_ori, m.incident_date, m.agency_case_number, m.action, m.content_sha256, "
-            "r.run_seq, m.seq FROM messages m JOIN runs r USING (run_id) "
-            f"WHERE m.kind = 'incident' AND m.agency_ori = ? AND m.month IN ({marks}){limit}", params)
+            f"SELECT {columns}, r.run_seq, m.seq FROM messages m JOIN runs r USING (run_id) "
+            f"WHERE m.kind = ? AND m.agency_ori = ? AND m.month IN ({marks}){limit}", params)
+
+    def incident_history(self, agency_ori: str, months: list[str], before_seq: int | None = None) -> pd.DataFrame:
+        """Every incident message of `months` (before run `before_seq`, for replays)."""
+        return self._history("incident", "m.month, m.agency_ori, m.incident_date, m.agency_case_number, m.action, "
+                             "m.content_sha256", agency_ori, months, before_seq)
 
     def zero_report_history(self, agency_ori: str, months: list[str], before_seq: int | None = None) -> pd.DataFrame:
-        marks = ",".join("?" * len(months))
-        limit = "" if before_seq is None else " AND r.run_seq < ?"
-        params = [agency_ori, *months] + ([] if before_seq is None else [before_seq])
-        return self._frame(
-            "SELECT m.month, m.action, r.run_seq, m.seq FROM messages m JOIN runs r USING (run_id) "
-            f"WHERE m.kind = 'zero_report' AND m.agency_ori = ? AND m.month IN ({marks}){limit}", params)
+        return self._history("zero_report", "m.month, m.action", agency_ori, months, before_seq)
 
     def next_run(self, month: str) -> tuple[str, int]:
         """(run id, sequence) for a new run of `month`: ids read `2025-10-003`."""
