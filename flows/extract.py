@@ -67,7 +67,7 @@ def laid_out(table, profile: Profile) -> tuple[dict[str, pd.DataFrame], dict]:
         named += [c for spec in profile.parsers[t] for c in spec.inputs]
     missing = [c for c in dict.fromkeys(named) if c not in frame.columns]
     if missing:
-        _absent(where, missing, f"column(s) named by the profile's layout or parsers are missing")
+        _absent(where, missing, "column(s) named by the profile's layout or parsers are missing")
     repeats = header_repeats(frame)
     kept, blank = without_blank_rows(frame[~repeats.to_numpy()])
     segments = {t: SegmentSpec(columns=tuple(c for c in profile.source_columns(t) if c in frame.columns),
@@ -98,7 +98,8 @@ def _incident_dates(tables: dict[str, pd.DataFrame], profile: Profile, table: st
     dates = iso_dates(trimmed(incidents[date_column]))
     if table == "incidents":
         return dates
-    case_inc, case_child = by_name["incidents"].get("agency_case_number"), by_name[table].get("agency_case_number")
+    case_inc = by_name["incidents"].get("agency_case_number", "agency_case_number")
+    case_child = by_name[table].get("agency_case_number", "agency_case_number")
     if case_inc not in incidents.columns or case_child not in frame.columns:
         return pd.Series(float("nan"), index=frame.index, dtype="str")
     lookup = pd.DataFrame({"case": trimmed(incidents[case_inc]), "date": dates}).dropna(subset=["case"])
@@ -204,6 +205,10 @@ def read_extract(source: Path, profile: Profile, ref: Reference) -> Extract:
         raise FatalInputError(first.file, f"mandatory column(s) missing (add them to the extract, map them "
                               f"under 'columns' or give a constant under 'defaults' in the profile) — {detail}",
                               sheet=first.sheet, column=next(iter(missing.values()))[0], row=1)
+    for table in TABLES:  # identifying columns are used by the layout even if no element takes them
+        segment = profile.layout.segments[table]
+        extras[table] = [c for c in extras[table] if c not in segment.key and c not in segment.lists
+                         and c != profile.layout.incident_key]
     extras["incidents"] = unused + extras["incidents"]
     frames, unmapped = crosswalk_frames(local, profile, ref)
     return Extract(frames=frames, local=local, unmapped=unmapped, rows_read=read, blank_rows=blank,

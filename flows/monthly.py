@@ -21,8 +21,8 @@ from schemas.catalog import parse_catalog
 from transforms.aggregate import with_cross_segment_columns
 from transforms.derive import derived_incidents, with_sequential_ids
 from transforms.link import incident_month
-from transforms.outcome import (engine_findings, month_scope, rejected_incident_rows, with_incident_rows,
-                                without_shadowed)
+from transforms.outcome import (engine_findings, month_scope, rejected_incident_rows, with_build_errors,
+                                with_incident_rows, without_shadowed)
 from transforms.remap import remapped
 from transforms.validate import message_frame, validation_findings
 
@@ -52,7 +52,7 @@ def load_configuration(profile_path: str, mappings_dir=None, schemas_dir=None) -
     ref = load_reference(**{k: Path(v) for k, v in (("mappings_dir", mappings_dir), ("schemas_dir", schemas_dir))
                             if v is not None})
     profile = load_profile(Path(profile_path), ref)
-    return Configuration(ref=ref, profile=profile, catalog=parse_catalog(ref.catalog_data))
+    return Configuration(ref=ref, profile=profile, catalog=parse_catalog(ref.catalog_data, elements=ref.elements))
 
 
 def check_zero_report_month(month: str, as_of: pd.Timestamp) -> None:
@@ -70,7 +70,7 @@ def derive_and_screen(scoped):
     officers, n_officer_ids = with_sequential_ids(scoped.officers, "officer_id")
     dated = scoped.incidents["incident_date"].notna()
     incidents, not_reportable, counts = derived_incidents(scoped.incidents, subjects, officers)
-    not_reportable = not_reportable & dated
+    not_reportable = not_reportable & dated & ~with_build_errors(scoped.incidents)
     counts.update(subject_id=n_subject_ids, officer_id=n_officer_ids)
     excluded = incidents.loc[not_reportable, "_row"]
     scoped.incidents = incidents[~not_reportable]

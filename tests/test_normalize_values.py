@@ -44,3 +44,11 @@ def test_normalize_blank_rows_are_counted():
     frame = pd.DataFrame({"a": s("x", "  ", None), "b": s(None, "", None), "_source_row": [2, 3, 4]})
     kept, blank = without_blank_rows(frame)
     assert blank == 2 and kept["_source_row"].tolist() == [2]
+
+
+def test_normalize_typographic_apostrophe_in_addresses():
+    from flows.config import load_reference
+    from transforms.normalize import normalized
+    frame = pd.DataFrame({"address_1": s("12 O\u2019Brien\u2018s Way"), "_row": [0]})
+    out = normalized(frame, load_reference().elements["incident"])
+    assert out["address_1"].iloc[0] == "12 O'Brien's Way"

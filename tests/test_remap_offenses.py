@@ -38,3 +38,11 @@ def test_remap_90aeh_end_to_end(run_cli, tmp_path, date, month, as_of, expected)
     folder = tmp_path / "out" / "PA0230100" / month
     msg = json.loads(next(folder.glob("PA*_0001.json")).read_text())
     assert msg["Incident"]["offense2"] == expected
+
+
+def test_remap_does_not_leave_a_repeated_offense():
+    frame = pd.DataFrame({"incident_date": ["2021-02-01", "2021-02-01"], "offense1": ["90Z", "13B"],
+                          "offense2": ["90H", "90A"], "offense3": ["13B", "90Z"]}, dtype="str")
+    out, _ = remapped(frame, load_reference().remaps)
+    assert out[["offense1", "offense2", "offense3"]].fillna("").values.tolist() == [["90Z", "13B", ""],
+                                                                                    ["13B", "90Z", ""]]

@@ -2,46 +2,67 @@
 
 A local value missing from its crosswalk is returned as an `unmapped` record (a finding for the
 analyst, never a KeyError) and left in place, untranslated.
+
+Lookups follow the crosswalk's options: `trim: true` (default) ignores surrounding spaces and counts
+inner runs of spaces as one; `case: fold` ignores upper/lower case, so `Asian/Pacifi`, `ASIAN/PACIFI`
+and `asian/pacifi` are one local code. A local code mapped to `[]` (multi-valued elements only)
+adds no FBI value: a cell holding only such codes becomes blank.
 """
 from __future__ import annotations
 
 import pandas as pd
 
 from schemas.primitives import SEP
+from transforms.normalize import joined_by_group
 
 UNMAPPED_COLUMNS = ["_row", "column", "value"]
 
 
-def _map_single(s: pd.Series, mapping: dict[str, str]) -> tuple[pd.Series, pd.Series]:
-    mapped = s.map(mapping)
+def lookup_keys(s: pd.Series, trim: bool = True, case: str = "exact") -> pd.Series:
+    """The form in which values are looked up (same as flows/config.py:crosswalk_key)."""
+    out = s.str.replace(r"\s+", " ", regex=True).str.strip() if trim else s
+    return out.str.casefold() if case == "fold" else out
+
+
+def _keyed(mapping: dict[str, str], trim: bool, case: str) -> dict[str, str]:
+    keys = lookup_keys(pd.Series(list(mapping), dtype="str"), trim, case)
+    return dict(zip(keys.tolist(), mapping.values()))
+
+
+def _map_single(s: pd.Series, mapping: dict[str, str], key=lambda x: x) -> tuple[pd.Series, pd.Series]:
+    mapped = key(s).map(mapping)
     unmapped = s.notna() & mapped.isna()
     return mapped.where(~unmapped, s).astype("str"), unmapped
 
 
-def _map_list(s: pd.Series, mapping: dict[str, str]) -> tuple[pd.Series, pd.DataFrame]:
+def _map_list(s: pd.Series, mapping: dict[str, str], key=lambda x: x) -> tuple[pd.Series, pd.DataFrame]:
     """Map each `;`-separated local code; return the new cells and (row label, local token) of misses."""
     multi = s.str.contains(SEP, regex=False).fillna(False).astype(bool)
-    single_mapped, single_missing = _map_single(s.where(~multi), mapping)
+    single_mapped, single_missing = _map_single(s.where(~multi), mapping, key)
     out = single_mapped.where(~multi, s)
     misses = [pd.DataFrame({"label": s.index[single_missing], "value": s[single_missing].to_numpy()})]
     if multi.any():
         toks = s[multi].str.split(SEP).explode()
-        mapped = toks.map(mapping)
+        mapped = key(toks.astype("str")).map(mapping)
         missing = mapped.isna()
         misses.append(pd.DataFrame({"label": toks.index[missing], "value": toks[missing].to_numpy()}))
         values = mapped.where(~missing, toks).str.split(SEP).explode()
         pairs = pd.DataFrame({"label": values.index, "value": values.to_numpy()}).drop_duplicates()
-        joined = pairs.groupby("label", sort=False)["value"].agg(SEP.join)
+        pairs = pairs[pairs["value"].notna() & (pairs["value"] != "")]
+        joined = joined_by_group(pairs["label"], pairs["value"], SEP)
         out = out.astype(object)
+        out.loc[s.index[multi]] = pd.NA
         out.loc[joined.index] = joined.to_numpy()
         out = out.astype("str")
     return out, pd.concat(misses, ignore_index=True)
 
 
 def crosswalked(frame: pd.DataFrame, maps: dict[str, dict[str, tuple[str, ...]]],
-                list_columns: set[str]) -> tuple[pd.DataFrame, pd.DataFrame]:
+                list_columns: set[str], keys: dict[str, tuple[bool, str]] | None = None
+                ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Apply `maps` (column -> local code -> FBI values) to `frame`.
 
+    `keys` gives, per column, the crosswalk's (trim, case) lookup options (default: trim, exact).
     Returns the translated frame and the unmapped local values as rows of `_row, column, value`.
     """
     out = frame.copy()
@@ -49,15 +70,21 @@ def crosswalked(frame: pd.DataFrame, maps: dict[str, dict[str, tuple[str, ...]]]
     for column, mapping in maps.items():
         if column not in out.columns:
             continue
-        joined = {local: SEP.join(values) for local, values in mapping.items()}
+        trim, case = (keys or {}).get(column, (True, "exact"))
+        joined = _keyed({local: SEP.join(values) for local, values in mapping.items()}, trim, case)
+
+        def key(s, trim=trim, case=case):
+            return lookup_keys(s, trim, case)
+
         if column in list_columns:
-            out[column], miss = _map_list(out[column], joined)
+            out[column], miss = _map_list(out[column], joined, key)
             labels = miss["label"]
             values = miss["value"]
         else:
-            out[column], missing = _map_single(out[column], joined)
+            out[column], missing = _map_single(out[column], joined, key)
             labels = out.index[missing]
             values = frame.loc[missing, column]
+        out[column] = out[column].where(out[column] != "")
         misses.append(pd.DataFrame({"_row": frame.loc[labels, "_row"].to_numpy(), "column": column,
                                     "value": pd.Series(values).to_numpy()}))
     if not misses:

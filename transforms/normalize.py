@@ -10,6 +10,7 @@ import pandas as pd
 
 from transforms.canonical import is_meta
 
+TEXT_ADDRESS = ("address_1", "address_2", "address_city")
 TRUE_WORDS = ("true", "yes", "y", "1")
 FALSE_WORDS = ("false", "no", "n", "0")
 
@@ -27,6 +28,21 @@ def list_text(s: pd.Series) -> pd.Series:
     """Multi-valued cell as `A;B`: no blanks around separators, no empty values."""
     out = s.str.replace(r"\s*;\s*", ";", regex=True).str.replace(r";{2,}", ";", regex=True).str.strip(";")
     return out.where(out != "")
+
+
+def joined_by_group(groups: pd.Series, values: pd.Series, sep: str = ";") -> pd.Series:
+    """`values` joined with `sep` per group, in row order (index: the groups holding a value).
+
+    Vectorized over the groups: one concatenation per position within a group, so the Python work
+    grows with the longest group, not with the number of groups (no `groupby().agg(sep.join)`).
+    """
+    frame = pd.DataFrame({"g": groups.to_numpy(), "v": values.to_numpy()}).dropna()
+    position = frame.groupby("g", sort=False).cumcount()
+    out = frame[position == 0].set_index("g")["v"].astype("str")
+    for k in range(1, int(position.max()) + 1 if len(position) else 0):
+        more = frame[position == k].set_index("g")["v"].reindex(out.index)
+        out = out.where(more.isna(), out + sep + more)
+    return out
 
 
 def iso_dates(s: pd.Series) -> pd.Series:
@@ -98,6 +114,8 @@ def normalized(frame: pd.DataFrame, elements: list[dict]) -> pd.DataFrame:
             s = booleans(s)
         elif kind == "age1":
             s = two_digit_age(s)
+        elif column in TEXT_ADDRESS:
+            s = s.str.replace("[\u2018\u2019]", "'", regex=True)  # typographic apostrophes (I18-I20)
         elif column in ("address_latitude", "address_longitude"):
             s = four_decimals(s)
         out[column] = s

@@ -10,6 +10,16 @@ from transforms.link import duplicate_case_numbers, in_months, linked, undated
 
 CHILD_TABLES = ("subjects", "officers")
 
+# Errors found while laying out or parsing the export, carried by the incident frame as meta columns
+# (transforms/layouts.py, flows/extract.py): rule id -> (column meta, value meta).
+ISSUE_RULES = {
+    "LAYOUT-LIST-LENGTH": ("_list_length_column", "_list_length_value"),
+    "PARSE-DATETIME": ("_datetime_column", "_datetime_value"),
+}
+# Rule findings a PARSE-DATETIME finding makes redundant on its incident: the elements the parser
+# should have written (listed in `_datetime_elements`) are blank because the cell could not be read.
+DATETIME_ELEMENTS = "_datetime_elements"
+
 
 @dataclass
 class Scoped:
@@ -57,6 +67,12 @@ def engine_findings(scoped: Scoped, unmapped: dict[str, pd.DataFrame], rules: di
             parts.append(findings_frame(rules["XW-UNMAPPED"], rows, pd.Series(True, index=rows.index),
                                         column=column, value=pd.Series(group["value"].to_numpy(), index=rows.index),
                                         element=element_ids[table].get(column)))
+    for rule_id, (column_meta, value_meta) in ISSUE_RULES.items():
+        incidents = scoped.incidents
+        if value_meta in incidents.columns and incidents[value_meta].notna().any():
+            mask = incidents[value_meta].notna()
+            parts.append(findings_frame(rules[rule_id], incidents, mask, column=incidents[column_meta],
+                                        value=incidents[value_meta], segment="incident"))
     if scoped.duplicates.any():
         parts.append(findings_frame(rules["I2-DUPLICATE"], scoped.incidents, scoped.duplicates,
                                     column="agency_case_number"))
@@ -69,22 +85,38 @@ def engine_findings(scoped: Scoped, unmapped: dict[str, pd.DataFrame], rules: di
     return pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=FINDING_COLUMNS)
 
 
-def without_shadowed(findings: pd.DataFrame) -> pd.DataFrame:
-    """Drop rule findings on a cell already reported as an unmapped local code (one message per cell)."""
+def with_build_errors(incidents: pd.DataFrame) -> pd.Series:
+    """Incidents carrying a layout or parse error (ISSUE_RULES): their segments or facts are not
+    settled, so they are never screened out as not reportable; they are rejected instead."""
+    flagged = pd.Series(False, index=incidents.index)
+    for _, value_meta in ISSUE_RULES.values():
+        if value_meta in incidents.columns:
+            flagged |= incidents[value_meta].notna()
+    return flagged
+
+
+def without_shadowed(findings: pd.DataFrame, incidents: pd.DataFrame | None = None) -> pd.DataFrame:
+    """Drop rule findings on a cell already reported as an unmapped local code (one message per cell),
+    and, on an incident whose date/time could not be parsed (PARSE-DATETIME), the findings on the
+    elements that parser writes (they are blank because of it)."""
     if findings.empty:
         return findings
     unmapped = findings["rule_id"] == "XW-UNMAPPED"
-    if not unmapped.any():
-        return findings
     key = findings["segment"].astype("str") + "|" + findings["_row"].astype("str") + "|" + findings["column"].astype("str")
     shadowed = key.isin(key[unmapped]) & ~unmapped
+    if incidents is not None and DATETIME_ELEMENTS in incidents.columns and incidents[DATETIME_ELEMENTS].notna().any():
+        parsed = incidents[incidents[DATETIME_ELEMENTS].notna()]
+        cells = parsed[DATETIME_ELEMENTS].str.split(";").explode()
+        blanked = "incident|" + parsed.loc[cells.index, "_row"].astype("str") + "|" + cells.astype("str")
+        engine = findings["rule_id"].isin(list(ISSUE_RULES)) | unmapped
+        shadowed |= key.isin(blanked.to_numpy()) & ~engine
     return findings[~shadowed]
 
 
 def with_incident_rows(findings: pd.DataFrame, scoped: Scoped) -> pd.DataFrame:
     """Findings with `_incident`: the `_row` of the incident they belong to (NA for orphans)."""
     parents = pd.Series(pd.NA, index=findings.index, dtype="Int64")
-    incident = findings["segment"] == "incident"
+    incident = findings["segment"].isin(["incident", "message"])
     parents[incident] = findings.loc[incident, "_row"].astype("Int64")
     for segment, frame in (("subject", scoped.subjects), ("officer", scoped.officers)):
         mine = findings["segment"] == segment

@@ -21,4 +21,22 @@ def remapped(incidents: pd.DataFrame, remaps: list[dict]) -> tuple[pd.DataFrame,
             out[column] = out[column].mask(hit, str(remap["to"]))
             changed += int(hit.sum())
         counts[remap["id"]] = changed
+        out = without_repeats(out, [c for c in remap["columns"] if c in out.columns])
     return out, counts
+
+
+def without_repeats(frame: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
+    """Drop a code repeated in later columns of the same row, moving the rest up (90H -> 90Z beside 90Z).
+
+    offense1-3 list distinct offenses; a remap must not turn two offenses into one repeated code.
+    """
+    out = frame.copy()
+    for i in range(1, len(columns)):
+        for j in range(i):
+            repeat = (out[columns[i]] == out[columns[j]]).fillna(False).astype(bool)
+            if not repeat.any():
+                continue
+            for k in range(i, len(columns)):
+                later = out[columns[k + 1]] if k + 1 < len(columns) else pd.Series(pd.NA, index=out.index, dtype="str")
+                out[columns[k]] = out[columns[k]].mask(repeat, later)
+    return out
