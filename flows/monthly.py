@@ -151,13 +151,16 @@ def month_runs(prepared: Prepared, months: list[str], as_of: pd.Timestamp, out: 
     return results
 
 
-def check_months(months: list[str], prepared: Prepared, as_of: pd.Timestamp) -> None:
-    """Refuse, before writing anything, a zero report the FBI would reject (Z2)."""
+def check_months(months: list[str], prepared: Prepared, as_of: pd.Timestamp, before_2017_fatal: bool = True) -> None:
+    """Refuse, before writing anything, a zero report the FBI would reject (Z2).
+
+    A backfill may start before 2017: its early empty months simply get no zero report (see month_files).
+    """
     inc = prepared.scoped.incidents
-    months_with_incidents = set(incident_month(inc).dropna()) | set(incident_month(prepared.excluded).dropna())
+    months_with_incidents = set(incident_month(inc).dropna())
     undated = bool(inc["incident_date"].isna().any())
     for month in months:
-        if month not in months_with_incidents and not undated:
+        if month not in months_with_incidents and not undated and (before_2017_fatal or month >= FIRST_ZERO_REPORT_MONTH):
             check_zero_report_month(month, as_of)
 
 
@@ -182,7 +185,7 @@ def backfill_run(profile: str, source: str, first: str, last: str, out: str, as_
     config = step(load_configuration, profile)
     extract = step(read_extract, Path(source), config.profile, config.ref)
     prepared = prepare(config, extract, months, as_of_ts)
-    check_months(months, prepared, as_of_ts)
+    check_months(months, prepared, as_of_ts, before_2017_fatal=False)
     results = month_runs(prepared, months, as_of_ts, out, state, "backfill", True)
     for result in results:
         publish_run_summary(result)

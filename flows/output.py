@@ -42,6 +42,11 @@ def content_sha256(incident: dict) -> str:
     return hashlib.sha256(orjson.dumps(incident, option=orjson.OPT_SORT_KEYS)).hexdigest()
 
 
+def zero_report_allowed(month: str, as_of: pd.Timestamp) -> bool:
+    """Z2: a zero report is for a completed month from January 2017 on."""
+    return "2017-01" <= month < as_of.strftime("%Y-%m")
+
+
 def file_stem(profile, as_of: pd.Timestamp) -> str:
     """Appendix B: ORI of the submitting agency, creation date YYYYMMDD and time HHMM."""
     return f"{profile.reporting_agency_ori}_{as_of.strftime('%Y%m%d')}_{as_of.strftime('%H%M')}"
@@ -154,6 +159,10 @@ def month_files(prepared, month: str, as_of: pd.Timestamp, run_id: str | None, r
         zr_action = None if zero_needed is None else zero_report_action(zero_needed, zero_report_active(
             zhist[zhist["month"] == month]))
 
+    if zr_action == "AddOnly" and not zero_report_allowed(month, as_of):
+        notes.append(f"no reportable incident in {month}, but the FBI accepts zero reports only from January 2017 "
+                     "and for completed months (Z2): none is sent")
+        zr_action = None
     messages, ledger_rows = [], []
     if zr_action == "Remove":
         messages.append(zero_report_message(profile.agency_ori, month, "Remove", as_of))

@@ -192,3 +192,29 @@ def test_run_headers_only_extract_gives_zero_report(run_cli, tmp_path):
                               "--out", tmp_path / "out", "--as-of", AS_OF)
     assert code == 0, stderr
     assert [m["ZeroReport"]["month_year"] for m in messages(month_folder(tmp_path / "out", "2025-09")).values()] == ["09/2025"]
+
+
+def test_run_month_with_only_not_reportable_incidents(run_cli, tmp_path):
+    """A month whose only incidents miss the FBI criteria gets a zero report, and not_reportable.csv lists them."""
+    quiet = incident("MINOR-1", incidents__incident_tickler_ids="", subjects__injury_type_ids="NONE",
+                     subjects__force_type_ids="PHYSICAL")
+    code, stdout, stderr, out = run(run_cli, tmp_path, quiet)
+    assert code == 0, stderr
+    folder = month_folder(out)
+    assert [m.get("ZeroReport", {}).get("month_year") for m in messages(folder).values()] == ["10/2025"]
+    assert "MINOR-1" in (folder / "not_reportable.csv").read_text()
+    manifest = json.loads((folder / "manifest.json").read_text())
+    assert manifest["rows"]["incidents"]["not_reportable"] == 1
+
+
+def test_backfill_before_2017_sends_no_zero_report(run_cli, tmp_path):
+    quiet = incident("MINOR-1", incidents__incident_date="2016-11-03", incidents__incident_tickler_ids="",
+                     subjects__injury_type_ids="NONE", subjects__force_type_ids="PHYSICAL")
+    source = write_csv_extract(tmp_path / "x", quiet)
+    code, stdout, stderr = run_cli("backfill", "--profile", write_profile(tmp_path / "cfg"), "--source", source,
+                                   "--from", "2016-11", "--to", "2017-01", "--out", tmp_path / "out",
+                                   "--as-of", AS_OF)
+    assert code == 0, stderr
+    base = tmp_path / "out" / "PA0230100"
+    assert messages(base / "2016-11") == {} and messages(base / "2016-12") == {}
+    assert [m["ZeroReport"]["month_year"] for m in messages(base / "2017-01").values()] == ["01/2017"]
