@@ -144,8 +144,9 @@ def main(argv: list[str] | None = None) -> int:
     except Exception as exc:  # an internal bug: one line, no traceback unless asked
         if args.debug:
             raise
-        print(f"uof: internal error ({type(exc).__name__}): {str(exc).splitlines()[0] if str(exc) else ''} "
-              "— no submission files were written; rerun with --debug for details", file=sys.stderr)
+        # The exception text may quote a value from the extract: only its type is shown by default.
+        print(f"uof: internal error ({type(exc).__name__}) — no submission files were written; "
+              "rerun with --debug for details", file=sys.stderr)
         return 2
     return code
 

@@ -84,25 +84,34 @@ def not_reportable_frame(excluded: pd.DataFrame) -> pd.DataFrame:
                         columns=NOT_REPORTABLE_COLUMNS).sort_values(["incident_date", "agency_case_number"])
 
 
+def incident_parents(prepared) -> dict[str, pd.Series]:
+    """Per row of each table, the `_row` of its incident (the incident's own for incidents); computed once."""
+    cached = getattr(prepared, "_parents", None)
+    if cached is not None:
+        return cached
+    incidents = prepared.extract.frames["incidents"]
+    first = incidents[["agency_case_number", "_row"]].dropna(subset=["agency_case_number"])
+    first = first.drop_duplicates("agency_case_number").rename(columns={"_row": "_parent"})
+    parents = {"incidents": incidents["_row"]}
+    for table in ("subjects", "officers"):
+        frame = prepared.extract.frames[table]
+        parent = frame[["agency_case_number"]].merge(first, on="agency_case_number", how="left")["_parent"]
+        parent.index = frame.index
+        parents[table] = parent
+    prepared._parents = parents
+    return parents
+
+
 def row_accounting(prepared, emitted_rows, rejected_rows, excluded_rows) -> dict:
     """Where every input row of every table ended for this month; the parts add up to `read`."""
     extract, scoped = prepared.extract, prepared.scoped
-    incidents = extract.frames["incidents"]
-    states = {"incidents": pd.Series("other_months", index=incidents.index)
-              .mask(incidents["_row"].isin(emitted_rows), "emitted")
-              .mask(incidents["_row"].isin(rejected_rows), "rejected")
-              .mask(incidents["_row"].isin(excluded_rows), "not_reportable")}
-    first = incidents[["agency_case_number", "_row"]].dropna(subset=["agency_case_number"])
-    first = first.drop_duplicates("agency_case_number").rename(columns={"_row": "_parent"})
-    for table in ("subjects", "officers"):
-        frame = extract.frames[table]
-        parent = frame[["agency_case_number"]].merge(first, on="agency_case_number", how="left")["_parent"]
-        parent.index = frame.index
-        states[table] = (pd.Series("other_months", index=frame.index)
-                         .mask(parent.isin(emitted_rows), "emitted")
-                         .mask(parent.isin(rejected_rows), "rejected")
-                         .mask(parent.isin(excluded_rows), "not_reportable")
-                         .mask(scoped.status[table] == "orphaned", "orphaned"))
+    states = {}
+    for table, parent in incident_parents(prepared).items():
+        state = (pd.Series("other_months", index=parent.index)
+                 .mask(parent.isin(emitted_rows), "emitted")
+                 .mask(parent.isin(rejected_rows), "rejected")
+                 .mask(parent.isin(excluded_rows), "not_reportable"))
+        states[table] = state if table == "incidents" else state.mask(scoped.status[table] == "orphaned", "orphaned")
     rows = {}
     for table in TABLES:
         counts = states[table].value_counts()
