@@ -210,6 +210,7 @@ def month_files(prepared, month: str, as_of: pd.Timestamp, run_id: str | None, r
             "in_month": n_in_month + len(excluded),
             "reportable": n_in_month,
             "valid": len(good),
+            "emitted": int(actions.get("AddOnly", 0) + actions.get("Add", 0)),
             "rejected": int((in_month & rejected_mask).sum()),
             "rejected_undated": int(undated.sum()),
             "not_reportable": len(excluded),
