@@ -355,3 +355,30 @@ def test_scheduled_run_fires_against_local_prefect_server(prefect_server, tmp_pa
     finally:
         _stop(serve)
     assert (out / ORI / "ledger.sqlite").exists()
+
+
+@pytest.mark.slow
+def test_uof_run_goes_through_prefect_engine_when_api_configured(prefect_server, tmp_path):
+    """One code path: with PREFECT_API_URL set, `uof run` is a Prefect flow run with one task per step."""
+    import json
+
+    from prefect.client.orchestration import get_client
+    from prefect.client.schemas.filters import FlowFilter, FlowFilterName
+    from prefect.settings import PREFECT_API_URL, temporary_settings
+
+    url, env = prefect_server
+    source = write_csv_extract(tmp_path / "x", incident("P-1"))
+    out = tmp_path / "out"
+    proc = subprocess.run([sys.executable, "-m", "flows.cli", "run", "--profile", str(write_profile(tmp_path / "cfg")),
+                           "--source", str(source), "--month", "2025-10", "--out", str(out),
+                           "--as-of", "2025-11-05T09:30:00"], env=dict(env, PREFECT_API_URL=url),
+                          capture_output=True, text=True, timeout=240)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    manifest = json.loads((out / "PA0230100" / "2025-10" / "manifest.json").read_text())
+    assert manifest["engine"] == "prefect"
+    with temporary_settings({PREFECT_API_URL: url}):
+        with get_client(sync_client=True) as client:
+            runs = client.read_flow_runs(flow_filter=FlowFilter(name=FlowFilterName(any_=["uof-monthly-run"])))
+            assert [r.state_type.value for r in runs] == ["COMPLETED"]
+            tasks = client.read_task_runs()
+            assert {"read_extract", "validate_scope"} <= {t.name.rsplit("-", 1)[0] for t in tasks}
