@@ -94,6 +94,23 @@ def write_profile(folder: Path, text: str = "") -> Path:
     return path
 
 
+def values(series):
+    """A Series as a list, NA as None (compact assertions)."""
+    import pandas as pd
+
+    return [None if pd.isna(v) else v for v in series.tolist()]
+
+
+def sheet(rows: list[dict]):
+    """A one-sheet export as read: text cells plus source file and row."""
+    import pandas as pd
+
+    frame = pd.DataFrame(rows).astype("str")
+    frame["_source_file"] = "export.csv"
+    frame["_source_row"] = range(2, len(frame) + 2)
+    return frame
+
+
 @pytest.fixture
 def run_cli(tmp_path):
     """Run `uof` in-process; returns (exit code, stdout, stderr)."""

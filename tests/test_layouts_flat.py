@@ -10,18 +10,8 @@ from flows.config import load_profile, load_reference
 from flows.errors import ConfigError
 from transforms.crosswalk import crosswalked
 from transforms.layouts import N_SOURCE_ROWS, SegmentSpec, flat_tables, header_repeats
-from tests.conftest import AS_OF, write_profile
+from tests.conftest import AS_OF, sheet, values, write_profile
 
-
-def values(series):
-    return [None if pd.isna(v) else v for v in series.tolist()]
-
-
-def sheet(rows: list[dict]) -> pd.DataFrame:
-    frame = pd.DataFrame(rows).astype("str")
-    frame["_source_file"] = "export.csv"
-    frame["_source_row"] = range(2, len(frame) + 2)
-    return frame
 
 
 ROWS = [  # incident A: 2 officers x 2 force types on 1 subject; incident B: 1 officer, 2 subjects

@@ -6,18 +6,8 @@ import pandas as pd
 
 from transforms.layouts import (LIST_LENGTH_COLUMN, LIST_LENGTH_VALUE, N_SOURCE_ROWS, SegmentSpec,
                                 incident_list_tables)
-from tests.conftest import AS_OF, write_profile
+from tests.conftest import AS_OF, sheet, values, write_profile
 
-
-def values(series):
-    return [None if pd.isna(v) else v for v in series.tolist()]
-
-
-def sheet(rows: list[dict]) -> pd.DataFrame:
-    frame = pd.DataFrame(rows).astype("str")
-    frame["_source_file"] = "export.csv"
-    frame["_source_row"] = range(2, len(frame) + 2)
-    return frame
 
 
 ROWS = [
