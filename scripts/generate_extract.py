@@ -962,6 +962,8 @@ def profile_text() -> str:
         f"agency_ori: {AGENCY_ORI}",
         f"agency_name: {_q(AGENCY_NAME)}",
         "agency_kind: local",
+        "# First month `uof status` tracks (default 2019-01, when the FBI collection began).",
+        'reporting_start: "2025-07"',
         "# reporting_agency_ori defaults to agency_ori (the agency reports its own incidents).",
         "crosswalks:",
         *[f"  - crosswalks/{name}" for name in CROSSWALK_FILES],
