@@ -8,7 +8,9 @@ from flows.errors import UsageError
 
 def ledger_path(args) -> Path:
     if args.state:
-        return Path(args.state)
+        from flows.ledger import ledger_file
+
+        return ledger_file(args.state)
     if not args.out:
         raise UsageError("give --state LEDGER or --out DIR (with --profile to name the agency)")
     out = Path(args.out)

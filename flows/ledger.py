@@ -59,6 +59,12 @@ MIGRATIONS = [
 ]
 
 
+def ledger_file(state) -> Path:
+    """`--state` names the ledger file, or a folder to keep `ledger.sqlite` (and the archive) in."""
+    path = Path(state).expanduser()
+    return path / "ledger.sqlite" if path.is_dir() else path
+
+
 class LedgerBusy(UofError):
     """Another run holds the agency's ledger."""
 

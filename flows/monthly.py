@@ -13,7 +13,7 @@ from flows.config import TABLES, load_profile, load_reference
 from flows.engine import engine_name, run_flow, step
 from flows.errors import UsageError
 from flows.extract import Extract, read_extract
-from flows.ledger import Ledger, exclusive
+from flows.ledger import Ledger, exclusive, ledger_file
 from flows.output import month_files, write_month
 from flows.version import tool_version
 from schemas.build import CheckContext, build_schemas
@@ -129,7 +129,7 @@ def month_runs(prepared: Prepared, months: list[str], as_of: pd.Timestamp, out: 
     profile = prepared.config.profile
     if not write:
         return [month_files(prepared, month, as_of, None, None, kind, history=None).result for month in months]
-    ledger_path = Path(state) if state else Path(out) / profile.agency_ori / "ledger.sqlite"
+    ledger_path = ledger_file(state) if state else Path(out) / profile.agency_ori / "ledger.sqlite"
     results = []
     with exclusive(ledger_path):
         ledger = Ledger(ledger_path)

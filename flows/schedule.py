@@ -47,7 +47,9 @@ def newest_source(pattern: str) -> Path:
 
 def ledger_file(profile: str, out: str, state: str | None) -> Path:
     if state:
-        return Path(state)
+        from flows.ledger import ledger_file as state_ledger
+
+        return state_ledger(state)
     from flows.config import load_profile, load_reference
 
     return Path(out) / load_profile(Path(profile), load_reference()).agency_ori / "ledger.sqlite"

@@ -117,3 +117,17 @@ def test_actions_planned_actions_pure():
     assert unchanged == 1
     assert [zero_report_action(n, a) for n, a in ((True, False), (True, True), (False, True), (False, False))] == [
         "AddOnly", None, "Remove", None]
+
+
+def test_ledger_state_may_name_a_folder(run_cli, tmp_path):
+    state = tmp_path / "state"
+    state.mkdir()
+    source = write_csv_extract(tmp_path / "x", incident("A-1"))
+    code, _, stderr = run_cli("run", "--profile", write_profile(tmp_path / "cfg"), "--source", source, "--month",
+                              "2025-10", "--out", tmp_path / "out", "--as-of", "2025-11-05T09:30:00",
+                              "--state", state)
+    assert code == 0, stderr
+    assert (state / "ledger.sqlite").exists() and (state / "archive").is_dir()
+    assert not (tmp_path / "out" / "PA0230100" / "ledger.sqlite").exists()
+    code, stdout, _ = run_cli("history", "--month", "2025-10", "--state", state)
+    assert code == 0 and "2025-10-001" in stdout
