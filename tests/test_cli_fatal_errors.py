@@ -119,3 +119,28 @@ def test_fatal_bad_arguments(run_cli, tmp_path, args, fragment):
     code, _, stderr = run_cli(*argv)
     assert code == 2 and fragment in stderr and "Traceback" not in stderr
     assert not (tmp_path / "out").exists()
+
+
+def test_csv_with_bom_and_crlf_reads_like_any_other(run_cli, tmp_path):
+    folder = write_csv_extract(tmp_path / "x", incident())
+    for name in ("incidents", "subjects", "officers"):
+        path = folder / f"{name}.csv"
+        path.write_bytes(b"\xef\xbb\xbf" + path.read_text().replace("\r\n", "\n").replace("\n", "\r\n").encode())
+    code, stderr, out = run_source(run_cli, tmp_path, folder)
+    assert code == 0, stderr
+
+
+def test_workbook_sheet_names_in_any_case(run_cli, tmp_path):
+    tables = incident()
+    tables = {"Incidents": tables["incidents"], "SUBJECTS": tables["subjects"], "officers": tables["officers"]}
+    import openpyxl
+    book = openpyxl.Workbook()
+    book.remove(book.active)
+    for name, rows in tables.items():
+        sheet = book.create_sheet(name)
+        sheet.append(list(rows[0]))
+        for row in rows:
+            sheet.append(list(row.values()))
+    book.save(tmp_path / "x.xlsx")
+    code, stderr, out = run_source(run_cli, tmp_path, tmp_path / "x.xlsx")
+    assert code == 0, stderr
