@@ -122,6 +122,23 @@ def row_accounting(prepared, emitted_rows, rejected_rows, excluded_rows) -> dict
     return rows
 
 
+def valid_payloads(prepared, as_of: pd.Timestamp) -> tuple[dict, dict]:
+    """Message and content hash of every valid incident of the run's months, built once for all months."""
+    cached = getattr(prepared, "_payloads", None)
+    if cached is not None:
+        return cached
+    scoped = prepared.scoped
+    inc = scoped.incidents
+    good = inc[inc["incident_date"].notna() & ~inc["_row"].isin(prepared.rejected)]
+    subjects = scoped.subjects[scoped.subjects["_incident_row"].isin(good["_row"])]
+    officers = scoped.officers[scoped.officers["_incident_row"].isin(good["_row"])]
+    payloads = incident_messages(good, subjects, officers, prepared.config.ref.elements, "Add", as_of)
+    rows = good["_row"].tolist()
+    prepared._payloads = (dict(zip(rows, payloads)),
+                          dict(zip(rows, (content_sha256(m["Incident"]) for m in payloads))))
+    return prepared._payloads
+
+
 def month_files(prepared, month: str, as_of: pd.Timestamp, run_id: str | None, run_seq: int | None,
                 kind: str, history: dict | None, archived: dict | None = None) -> Built:
     from flows.monthly import MonthResult
@@ -140,12 +157,9 @@ def month_files(prepared, month: str, as_of: pd.Timestamp, run_id: str | None, r
     month_findings = sorted_findings(findings[findings["_incident"].isin(mine) | findings["_incident"].isna()])
     errors = month_findings[month_findings["severity"] == "error"]
 
-    subjects = scoped.subjects[scoped.subjects["_incident_row"].isin(good["_row"])]
-    officers = scoped.officers[scoped.officers["_incident_row"].isin(good["_row"])]
-    payloads = incident_messages(good, subjects, officers, ref.elements, "Add", as_of)
+    by_row, hashes = valid_payloads(prepared, as_of)
     current = good[["agency_ori", "incident_date", "agency_case_number", "_row"]].reset_index(drop=True)
-    current["content_sha256"] = [content_sha256(m["Incident"]) for m in payloads]
-    by_row = dict(zip(current["_row"].tolist(), payloads))
+    current["content_sha256"] = current["_row"].map(hashes)
 
     n_in_month = int(in_month.sum())
     notes = []
