@@ -13,6 +13,7 @@ Extensions to the architecture's table (documented in docs/edits.md):
 """
 from __future__ import annotations
 
+import inspect
 import operator
 from dataclasses import dataclass, field
 
@@ -103,7 +104,10 @@ def _kind_violations(rule: Rule, df: pd.DataFrame, ctx: CheckContext) -> pd.Seri
         both = ~np.isnan(left) & ~np.isnan(right)
         return pd.Series(both & ~OPS[c["op"]](left, right), index=df.index)
     if kind == "custom":
-        out = getattr(custom_checks, c["function"])(df, ctx)
+        function = getattr(custom_checks, c["function"])
+        # A custom check written for any column (e.g. offense1-3) takes the rule's `column`.
+        per_column = "column" in inspect.signature(function).parameters
+        out = function(df, ctx, column=c["column"]) if per_column else function(df, ctx)
         if not isinstance(out, pd.Series) or not out.index.equals(df.index):
             raise TypeError(f"rule {rule.id}: custom function {c['function']} must return a Series on the frame's index")
         return out.fillna(False).astype(bool)

@@ -136,34 +136,14 @@ def _federal_only(df: pd.DataFrame, ctx, column: str) -> pd.Series:
     return df[column].isin(codes).fillna(False).astype(bool)
 
 
-def offense1_retired(df, ctx):
-    """I15 offense no longer valid on the incident date (90A/90E/90H from 2021-01-01)."""
-    return _retired(df, ctx, "offense1")
+def offense_retired(df, ctx, column):
+    """I15-I17: an offense no longer valid on the incident date (90A/90E/90H from 2021-01-01)."""
+    return _retired(df, ctx, column)
 
 
-def offense2_retired(df, ctx):
-    """I16: as offense1_retired."""
-    return _retired(df, ctx, "offense2")
-
-
-def offense3_retired(df, ctx):
-    """I17: as offense1_retired."""
-    return _retired(df, ctx, "offense3")
-
-
-def offense1_federal_tribal_only(df, ctx):
-    """I15 offense valid only for federal or tribal agencies, reported by another kind of agency."""
-    return _federal_only(df, ctx, "offense1")
-
-
-def offense2_federal_tribal_only(df, ctx):
-    """I16: as offense1_federal_tribal_only."""
-    return _federal_only(df, ctx, "offense2")
-
-
-def offense3_federal_tribal_only(df, ctx):
-    """I17: as offense1_federal_tribal_only."""
-    return _federal_only(df, ctx, "offense3")
+def offense_federal_tribal_only(df, ctx, column):
+    """I15-I17: an offense valid only for federal or tribal agencies, reported by another kind of agency."""
+    return _federal_only(df, ctx, column)
 
 
 def offense2_repeats_offense1(df, ctx):
