@@ -22,7 +22,7 @@ AGENCY_KINDS = ("local", "federal", "tribal")
 ORI_PATTERN = re.compile(r"[A-Z0-9]{9}")
 PROFILE_KEYS = {
     "agency_ori", "reporting_agency_ori", "agency_kind", "agency_name", "crosswalks", "columns",
-    "defaults", "encoding", "reporting_start", "state_program", "layout", "parsers", "source",
+    "defaults", "encoding", "reporting_start", "state_program", "justice_counts_robbery", "layout", "parsers", "source",
 }
 CROSSWALK_KEYS = {"element", "table", "map", "description", "notes", "trim", "case"}
 CROSSWALK_CASES = ("exact", "fold")
@@ -296,7 +296,12 @@ def load_profile(path: Path, ref: Reference) -> Profile:
         "".encode(encoding)
     except LookupError:
         raise ConfigError(path, f"unknown text encoding '{encoding}'", "encoding") from None
+    robbery = data.get("justice_counts_robbery", "person")
+    if robbery not in ("person", "property"):
+        raise ConfigError(path, "must be person or property (how Justice Counts counts robbery, 120)",
+                          "justice_counts_robbery")
     settings = {k: v for k, v in data.items() if k in ("agency_name", "reporting_start", "state_program")}
+    settings["justice_counts_robbery"] = robbery
     layout = _layout(data.get("layout"), path, columns)
     if layout.kind != "tables":
         for table in TABLES:  # the incident key is the case number of every table

@@ -19,6 +19,7 @@ from flows.write import StagedFolder, csv_bytes, json_bytes, private_files, sha2
 from transforms.actions import (KEY, active_incidents, planned_actions, zero_report_action,
                                 zero_report_active)
 from transforms.link import incident_month
+from transforms.offense_categories import offense_category_counts
 from transforms.messages import incident_messages, remove_message, zero_report_message
 from transforms.rejection_report import SEGMENT_TABLES, rms_names
 
@@ -240,6 +241,8 @@ def month_files(prepared, month: str, as_of: pd.Timestamp, run_id: str | None, r
             "warnings": int((month_findings["severity"] == "warning").sum()),
             "by_rule": {k: int(v) for k, v in month_findings["rule_id"].value_counts().sort_index().items()},
         },
+        "offense_categories": offense_category_counts(
+            good, ref.offenses, profile.settings.get("justice_counts_robbery", "person")),
         "remapped_codes": prepared.remap_counts,
         "derived_values": prepared.derived_counts,
         "extra_columns_ignored": {t: sorted(prepared.extract.extra_columns[t]) for t in TABLES},
