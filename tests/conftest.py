@@ -111,6 +111,19 @@ def sheet(rows: list[dict]):
     return frame
 
 
+def write_export_csv(path: Path, rows: list[dict], header_repeat_at: int | None = None, repeated_header=None) -> Path:
+    """A one-sheet export; the header may be repeated before row `header_repeat_at`, as paged exports do."""
+    names = list(rows[0])
+    with open(path, "w", newline="", encoding="utf-8") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(names)
+        for i, row in enumerate(rows):
+            if i == header_repeat_at:
+                writer.writerow(repeated_header or names)
+            writer.writerow([row.get(n) or "" for n in names])
+    return path
+
+
 @pytest.fixture
 def run_cli(tmp_path):
     """Run `uof` in-process; returns (exit code, stdout, stderr)."""

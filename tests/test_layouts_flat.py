@@ -1,6 +1,5 @@
 """`flat` layout: one row per officer x force type, incident and subject repeated; header repeats; crosswalk
 trimming and case folding; layout configuration errors."""
-import csv
 import json
 
 import pandas as pd
@@ -10,7 +9,7 @@ from flows.config import load_profile, load_reference
 from flows.errors import ConfigError
 from transforms.crosswalk import crosswalked
 from transforms.layouts import N_SOURCE_ROWS, SegmentSpec, flat_tables, header_repeats
-from tests.conftest import AS_OF, sheet, values, write_profile
+from tests.conftest import AS_OF, sheet, values, write_export_csv, write_profile
 
 
 
@@ -159,16 +158,9 @@ CROSSWALKS = {
 
 
 def write_export(tmp_path, rows, header_repeat_at=None):
-    path = tmp_path / "export.csv"
     names = list(rows[0])
-    with open(path, "w", newline="", encoding="utf-8") as handle:
-        writer = csv.writer(handle)
-        writer.writerow(names)
-        for i, row in enumerate(rows):
-            if i == header_repeat_at:
-                writer.writerow([n.replace(" ", "") for n in names])
-            writer.writerow([row.get(n, "") for n in names])
-    return path
+    return write_export_csv(tmp_path / "export.csv", rows, header_repeat_at,
+                            repeated_header=[n.replace(" ", "") for n in names])
 
 
 def run_flat(run_cli, tmp_path, rows, header_repeat_at=None, profile_text=PROFILE):

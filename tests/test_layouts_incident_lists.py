@@ -1,12 +1,11 @@
 """`incident-lists` layout: one row per incident, officers and subjects as position-aligned lists."""
-import csv
 import json
 
 import pandas as pd
 
 from transforms.layouts import (LIST_LENGTH_COLUMN, LIST_LENGTH_VALUE, N_SOURCE_ROWS, SegmentSpec,
                                 incident_list_tables)
-from tests.conftest import AS_OF, sheet, values, write_profile
+from tests.conftest import AS_OF, sheet, values, write_export_csv, write_profile
 
 
 
@@ -112,15 +111,7 @@ def run_lists(run_cli, tmp_path, rows, header_repeat_at=None):
     for name, text in CROSSWALKS.items():
         (cfg / name).write_text(text, encoding="utf-8")
     profile = write_profile(cfg, PROFILE)
-    source = tmp_path / "export.csv"
-    names = list(rows[0])
-    with open(source, "w", newline="", encoding="utf-8") as handle:
-        writer = csv.writer(handle)
-        writer.writerow(names)
-        for i, row in enumerate(rows):
-            if i == header_repeat_at:
-                writer.writerow(names)
-            writer.writerow([row.get(n) or "" for n in names])
+    source = write_export_csv(tmp_path / "export.csv", rows, header_repeat_at)
     out = tmp_path / "out"
     code, _, stderr = run_cli("run", "--profile", profile, "--source", source, "--month", "2025-10", "--out", out,
                               "--as-of", AS_OF)
