@@ -40,9 +40,67 @@ def test_remap_90aeh_end_to_end(run_cli, tmp_path, date, month, as_of, expected)
     assert msg["Incident"]["offense2"] == expected
 
 
-def test_remap_does_not_leave_a_repeated_offense():
-    frame = pd.DataFrame({"incident_date": ["2021-02-01", "2021-02-01"], "offense1": ["90Z", "13B"],
-                          "offense2": ["90H", "90A"], "offense3": ["13B", "90Z"]}, dtype="str")
-    out, _ = remapped(frame, load_reference().remaps)
-    assert out[["offense1", "offense2", "offense3"]].fillna("").values.tolist() == [["90Z", "13B", ""],
-                                                                                    ["13B", "90Z", ""]]
+OFFENSES = ["offense1", "offense2", "offense3"]
+
+
+@pytest.mark.parametrize("date, given, expected", [
+    # repeats the remap creates collapse into one 90Z; the other offenses move up, in order
+    ("2021-02-01", ["90A", "90E", "90H"], ["90Z", "", ""]),
+    ("2021-02-01", ["90Z", "90A", ""], ["90Z", "", ""]),
+    ("2021-02-01", ["90Z", "90A", "90E"], ["90Z", "", ""]),
+    ("2021-02-01", ["90Z", "90H", "13B"], ["90Z", "13B", ""]),
+    ("2021-02-01", ["13B", "90A", "90Z"], ["13B", "90Z", ""]),
+    ("2021-02-01", ["90A", "13B", "90E"], ["90Z", "13B", ""]),
+    ("2021-02-01", ["90A", "", "90H"], ["90Z", "", ""]),      # offense2 blank between: the gap stays
+    ("2021-02-01", ["90A", "", "13B"], ["90Z", "", "13B"]),   # nothing to collapse: I17-NEEDS reports the gap
+    # repeats the RMS itself wrote stay for the I16/I17 repeat edits
+    ("2021-02-01", ["13A", "13A", ""], ["13A", "13A", ""]),
+    ("2021-02-01", ["13B", "90Z", "90Z"], ["13B", "90Z", "90Z"]),
+    ("2021-02-01", ["90A", "90A", ""], ["90Z", "90Z", ""]),
+    ("2021-02-01", ["90A", "90A", "90H"], ["90Z", "90Z", ""]),
+    # before 2021 nothing is remapped, so nothing collapses
+    ("2020-12-31", ["90A", "90E", "90H"], ["90A", "90E", "90H"]),
+    ("2020-12-31", ["90Z", "90A", ""], ["90Z", "90A", ""]),
+])
+def test_remap_collapses_only_the_repeats_it_creates(date, given, expected):
+    frame = pd.DataFrame({"incident_date": [date], **{c: [v or None] for c, v in zip(OFFENSES, given)}},
+                         dtype="str")
+    out, counts = remapped(frame, load_reference().remaps)
+    assert out[OFFENSES].fillna("").values.tolist() == [expected]
+    assert counts["I15-90AEH-TO-90Z"] == (sum(v in ("90A", "90E", "90H") for v in given) if date >= "2021" else 0)
+
+
+def test_remap_collapse_is_row_by_row():
+    frame = pd.DataFrame({"incident_date": ["2021-02-01", "2021-02-01", "2020-06-01"], "offense1": ["90Z", "13B", "90A"],
+                          "offense2": ["90H", "13B", "90E"], "offense3": ["13B", "90A", None]}, dtype="str")
+    out, counts = remapped(frame, load_reference().remaps)
+    assert out[OFFENSES].fillna("").values.tolist() == [["90Z", "13B", ""], ["13B", "13B", "90Z"],
+                                                        ["90A", "90E", ""]]
+    assert counts == {"I15-90AEH-TO-90Z": 2}
+
+
+@pytest.mark.parametrize("date, month, given, code, expected, rules, remapped_codes", [
+    ("2021-01-05", "2021-01", ["90A", "90E", "90H"], 0, ["90Z", None, None], [], 3),
+    ("2021-01-05", "2021-01", ["90Z", "90A", ""], 0, ["90Z", None, None], [], 1),
+    ("2021-01-05", "2021-01", ["90Z", "90A", "90E"], 0, ["90Z", None, None], [], 2),
+    ("2021-01-05", "2021-01", ["90A", "", "90H"], 0, ["90Z", None, None], [], 2),
+    ("2021-01-05", "2021-01", ["90H", "13B", "90A"], 0, ["90Z", "13B", None], [], 2),
+    ("2021-01-05", "2021-01", ["13A", "13A", ""], 1, None, ["I16-REPEATS-I15"], 0),
+    ("2021-01-05", "2021-01", ["90A", "13B", "13B"], 1, None, ["I17-REPEATS"], 1),
+    ("2020-12-05", "2020-12", ["90A", "90E", "90H"], 0, ["90A", "90E", "90H"], [], 0),
+])
+def test_remap_through_the_monthly_run(run_cli, tmp_path, date, month, given, code, expected, rules, remapped_codes):
+    tables = incident(incidents__incident_date=date, incidents__initial_contact_id="CRIMINAL_SUSPICIOUS_ACTIVITY",
+                      **{f"incidents__{c}": v for c, v in zip(OFFENSES, given)},
+                      incidents__nibrs_incident_number_pu_ids="PENDING", subjects__charged="")
+    as_of = f"{month}-28T08:00:00"
+    exit_code, _, stderr = run_cli("run", "--profile", write_profile(tmp_path / "cfg"), "--source",
+                                   write_csv_extract(tmp_path / "x", tables), "--month", month,
+                                   "--out", tmp_path / "out", "--as-of", as_of)
+    assert exit_code == code, stderr
+    folder = tmp_path / "out" / "PA0230100" / month
+    manifest = json.loads((folder / "manifest.json").read_text())
+    assert sorted(manifest["findings"]["by_rule"]) == rules
+    assert manifest["remapped_codes"] == {"I15-90AEH-TO-90Z": remapped_codes}
+    messages = [json.loads(p.read_text())["Incident"] for p in folder.glob("PA*_0001.json")]
+    assert [[m.get(c) for c in OFFENSES] for m in messages] == ([expected] if expected else [])
