@@ -263,6 +263,16 @@ def test_special_ages_accepted(age):
     assert tuples(run(baseline(), {"subject": {1: {"age1": age}}})) == []
 
 
+@pytest.mark.parametrize("age, years, rules", [
+    ("28", "9", []), ("28", "10", ["O11-VS-AGE"]), ("28", "11", ["O11-VS-AGE"]), ("18", "0", ["O11-VS-AGE"]),
+    ("19", "0", []),
+])
+def test_years_of_service_strictly_less_than_age_minus_18(age, years, rules):
+    """§3.2.4.11: 'Value must be less than age (Data Element O4) minus 18'."""
+    found = run(baseline(), {"officer": {1: {"age": age, "years_of_service": years}}})
+    assert [r for _, _, _, r in tuples(found)] == rules
+
+
 def test_range_widths_at_the_limit_accepted():
     mutation = {"subject": {0: {"age1": "22", "age2": "42", "height1_feet": "5", "height1_inch": "9",
                                 "height2_feet": "6", "height2_inch": "3", "weight1": "155", "weight2": "205"}}}
