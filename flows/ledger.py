@@ -11,6 +11,7 @@ import contextlib
 import fcntl
 import json
 import os
+import re
 import sqlite3
 import time
 from dataclasses import dataclass
@@ -56,7 +57,37 @@ MIGRATIONS = [
     );
     CREATE INDEX messages_key ON messages (agency_ori, month, incident_date, agency_case_number);
     """,
+    # 2: Appendix B file numbers, unique per submitting ORI across runs, months and backfills. The counter
+    # starts above every number the ledger's recorded file names already carry (before this schema every
+    # run numbered its files from 0001 and named its zip `<ORI>_<YYYYMMDD>_<HHMM>.zip`); runs recorded
+    # before it keep first_number NULL, which tells a replay to name their files that old way.
+    """
+    ALTER TABLE runs ADD COLUMN reporting_ori TEXT;
+    ALTER TABLE runs ADD COLUMN first_number INTEGER;
+    CREATE TABLE file_numbers (
+        reporting_ori TEXT PRIMARY KEY,
+        last_number   INTEGER NOT NULL CHECK (last_number BETWEEN 0 AND 9999999999)
+    );
+    INSERT INTO file_numbers (reporting_ori, last_number)
+        SELECT uof_file_ori(file_name), MAX(uof_file_number(file_name)) FROM messages
+        WHERE uof_file_number(file_name) IS NOT NULL GROUP BY uof_file_ori(file_name);
+    UPDATE runs SET reporting_ori = json_extract(manifest, '$.reporting_agency_ori');
+    """,
 ]
+
+# Appendix B §1.1: "Unique sequence number (maximum 10 digits)".
+MAX_FILE_NUMBER = 9_999_999_999
+FILE_NAME = re.compile(r"(?P<ori>[^_]+)_[0-9]{8}_[0-9]{4}_(?P<number>[0-9]{1,10})\.json", re.ASCII)
+
+
+def file_name_ori(name: str) -> str | None:
+    match = FILE_NAME.fullmatch(name or "")
+    return match["ori"] if match else None
+
+
+def file_name_number(name: str) -> int | None:
+    match = FILE_NAME.fullmatch(name or "")
+    return int(match["number"]) if match else None
 
 
 def ledger_file(state) -> Path:
@@ -87,6 +118,8 @@ class RunRecord:
     manifest: dict
     status: str
     submitted_at: str | None
+    reporting_ori: str | None = None
+    first_number: int | None = None  # of the run's first JSON file; NULL before schema 2 or without messages
 
 
 def _connect(path: Path) -> sqlite3.Connection:
@@ -103,6 +136,8 @@ def _connect(path: Path) -> sqlite3.Connection:
 
 def migrate(conn: sqlite3.Connection, path: Path) -> None:
     version = conn.execute("PRAGMA user_version").fetchone()[0]
+    conn.create_function("uof_file_ori", 1, file_name_ori, deterministic=True)
+    conn.create_function("uof_file_number", 1, file_name_number, deterministic=True)
     if version > len(MIGRATIONS):
         raise LedgerError(f"ledger {path} was written by a newer version of uof (schema {version}); upgrade uof")
     for number in range(version, len(MIGRATIONS)):
@@ -139,7 +174,8 @@ class Ledger:
         params = [kind, agency_ori, *months] + ([] if before_seq is None else [before_seq])
         return self._frame(
             f"SELECT {columns}, r.run_seq, m.seq FROM messages m JOIN runs r USING (run_id) "
-            f"WHERE m.kind = ? AND m.agency_ori = ? AND m.month IN ({marks}){limit}", params)
+            # the profile agency's runs: their incident messages may carry an additional agency's ORI (I1)
+            f"WHERE m.kind = ? AND r.agency_ori = ? AND m.month IN ({marks}){limit}", params)
 
     def incident_history(self, agency_ori: str, months: list[str], before_seq: int | None = None) -> pd.DataFrame:
         """Every incident message of `months` (before run `before_seq`, for replays)."""
@@ -158,7 +194,7 @@ class Ledger:
     def run(self, run_id: str) -> RunRecord:
         row = self.conn.execute(
             "SELECT run_id, run_seq, agency_ori, month, as_of, kind, tool_version, folder, exit_code, manifest, "
-            "status, submitted_at FROM runs WHERE run_id = ?", (run_id,)).fetchone()
+            "status, submitted_at, reporting_ori, first_number FROM runs WHERE run_id = ?", (run_id,)).fetchone()
         if row is None:
             raise LedgerError(f"no run '{run_id}' in ledger {self.path}")
         values = list(row)
@@ -194,9 +230,10 @@ class Ledger:
         try:
             self.conn.execute(
                 "INSERT INTO runs (run_id, run_seq, agency_ori, month, as_of, kind, tool_version, folder, exit_code, "
-                "manifest) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                "manifest, reporting_ori, first_number) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 (run["run_id"], run["run_seq"], run["agency_ori"], run["month"], run["as_of"], run["kind"],
-                 run["tool_version"], run.get("folder"), run["exit_code"], json.dumps(run["manifest"], sort_keys=True)))
+                 run["tool_version"], run.get("folder"), run["exit_code"], json.dumps(run["manifest"], sort_keys=True),
+                 run.get("reporting_ori"), run.get("first_number")))
             self.conn.executemany(
                 f"INSERT INTO messages (run_id, {', '.join(columns)}) VALUES (?, {', '.join('?' * len(columns))})",
                 [(run["run_id"], *r) for r in rows.itertuples(index=False, name=None)])
@@ -205,6 +242,17 @@ class Ledger:
             self.conn.execute("ROLLBACK")
             raise
 
+    def last_file_number(self, reporting_ori: str) -> int:
+        row = self.conn.execute("SELECT last_number FROM file_numbers WHERE reporting_ori = ?",
+                                (reporting_ori,)).fetchone()
+        return 0 if row is None else row[0]
+
+    def raise_file_number(self, reporting_ori: str, last: int) -> None:
+        """Record that numbers up to `last` are taken (committed at once: a crash leaves a gap, never a reuse)."""
+        self.conn.execute("INSERT INTO file_numbers (reporting_ori, last_number) VALUES (?, ?) ON CONFLICT "
+                          "(reporting_ori) DO UPDATE SET last_number = MAX(last_number, excluded.last_number)",
+                          (reporting_ori, last))
+
     def mark_submitted(self, run_id: str, when: str) -> int:
         self.run(run_id)
         self.conn.execute("BEGIN IMMEDIATE")
@@ -212,6 +260,77 @@ class Ledger:
         changed = self.conn.execute("UPDATE messages SET status = 'submitted' WHERE run_id = ?", (run_id,)).rowcount
         self.conn.execute("COMMIT")
         return changed
+
+
+class FileNumbersExhausted(UofError):
+    """The next file names of a submitting ORI would need a sequence number of more than 10 digits."""
+
+
+class FileNumbers:
+    """Appendix B sequence numbers of one submitting ORI, each handed out once.
+
+    The counter is kept in every ledger given (the run's own and, when that is another file, the submitting
+    agency's ledger under the output folder, shared by every agency that submits through that ORI); a new
+    number is above all of them. The caller holds the ledgers' locks. Numbers are committed before the
+    files are written, so a failed run leaves a gap in the sequence, never a number used twice.
+    """
+
+    def __init__(self, reporting_ori: str, ledgers: list[Ledger]):
+        self.reporting_ori, self.ledgers = reporting_ori, ledgers
+        self._first = None
+
+    def __call__(self, count: int) -> int | None:
+        """Take `count` consecutive numbers; return the first (None when there is nothing to name)."""
+        self._first = None
+        if count == 0:
+            return None
+        floor = max(ledger.last_file_number(self.reporting_ori) for ledger in self.ledgers)
+        last = floor + count
+        if last > MAX_FILE_NUMBER:
+            raise FileNumbersExhausted(
+                f"ORI {self.reporting_ori} has used file sequence numbers up to {floor}: naming {count} more "
+                f"file(s) would need a number longer than 10 digits, the Appendix B maximum; the month being "
+                f"named was not written. Ask the FBI's UoF program how to continue, and keep the ledger(s) "
+                f"{', '.join(str(ledger.path) for ledger in self.ledgers)}")
+        for ledger in self.ledgers:
+            ledger.raise_file_number(self.reporting_ori, last)
+        self._first = floor + 1
+        return self._first
+
+    def taken(self) -> int | None:
+        """The first number of the last allocation (None if none was made since), and forget it."""
+        first, self._first = self._first, None
+        return first
+
+
+def submitter_ledger_file(own: Path, out, agency_ori: str, reporting_ori: str) -> Path:
+    """The ledger that keeps the file numbers of `reporting_ori`: the run's own when the agency submits its
+    own data, else the submitting agency's ledger under the output folder (`<out>/<reporting ORI>/`), which
+    every agency submitting through that ORI into this output folder shares."""
+    return Path(own) if agency_ori == reporting_ori else Path(out) / reporting_ori / "ledger.sqlite"
+
+
+@contextlib.contextmanager
+def run_ledgers(own: Path, out, agency_ori: str, reporting_ori: str):
+    """Lock and open the run's ledger and the ledger keeping its submitting ORI's file numbers.
+
+    Yields (ledger, FileNumbers). Both locks are held for the whole run, taken in this order (own, then
+    submitter's), so runs submitting through one ORI never name files at the same time.
+    """
+    submitter = submitter_ledger_file(own, out, agency_ori, reporting_ori)
+    same = Path(os.path.abspath(own)) == Path(os.path.abspath(submitter))
+    with contextlib.ExitStack() as stack:
+        stack.enter_context(exclusive(own))
+        if not same:
+            stack.enter_context(exclusive(submitter))
+        ledger = Ledger(own)
+        stack.callback(ledger.close)
+        ledgers = [ledger]
+        if not same:
+            shared = Ledger(submitter)
+            stack.callback(shared.close)
+            ledgers.append(shared)
+        yield ledger, FileNumbers(reporting_ori, ledgers)
 
 
 @contextlib.contextmanager
