@@ -77,10 +77,10 @@ def _summary(result) -> str:
     manifest = result.manifest
     inc = manifest["incidents"]
     actions = ", ".join(f"{n} {a}" for a, n in inc["actions"].items() if n)
-    parts = [f"{result.month}: {inc['reportable']} reportable incident(s)",
+    parts = [f"{result.month}: {inc['in_month']} incident(s): {inc['meets_criteria']} meet the FBI criteria",
+             f"{inc['undecided']} cannot be decided from the export",
+             f"{inc['not_reportable']} not reportable",
              f"{inc['valid']} valid", f"{inc['rejected'] + inc['rejected_undated']} rejected"]
-    if inc["not_reportable"]:
-        parts.append(f"{inc['not_reportable']} not reportable")
     if result.folder is not None:
         parts.append(f"messages: {actions or 'none'}" + (f", {inc['unchanged']} unchanged" if inc["unchanged"] else ""))
     if inc["zero_report"]:

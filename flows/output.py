@@ -18,6 +18,7 @@ from flows.workbook import workbook_bytes
 from flows.write import StagedFolder, csv_bytes, json_bytes, private_files, sha256, zip_bytes
 from transforms.actions import (KEY, active_incidents, planned_actions, zero_report_action,
                                 zero_report_active)
+from transforms.derive import REPORTABILITY, reportability, undecided_facts
 from transforms.link import incident_month
 from transforms.offense_categories import offense_category_counts
 from transforms.messages import incident_messages, remove_message, zero_report_message
@@ -28,6 +29,8 @@ REJECTION_COLUMNS = ["agency_case_number", "segment", "element", "subject_id", "
 NOT_REPORTABLE_REASON = ("meets none of the FBI criteria (§2): no subject died or was seriously injured "
                          "and no officer discharged a firearm at or toward a subject with no injury")
 NOT_REPORTABLE_COLUMNS = ["agency_case_number", "incident_date", "reason", "source_file", "source_row"]
+REVIEW_COLUMNS = ["agency_case_number", "incident_date", "segment", "subject_id", "officer_id", "element", "column",
+                  "value", "rms_column", "local_value", "to_establish", "source_file", "source_row"]
 
 
 @dataclass
@@ -83,6 +86,22 @@ def not_reportable_frame(excluded: pd.DataFrame) -> pd.DataFrame:
                          "incident_date": excluded["incident_date"], "reason": NOT_REPORTABLE_REASON,
                          "source_file": excluded["_source_file"], "source_row": excluded["_source_row"]},
                         columns=NOT_REPORTABLE_COLUMNS).sort_values(["incident_date", "agency_case_number"])
+
+
+def review_frame(incidents: pd.DataFrame, prepared) -> pd.DataFrame:
+    """review.csv: per undecided incident of `incidents`, the facts its reportability hangs on, with the
+    RMS column and the value as the extract had it (transforms/derive.py:undecided_facts)."""
+    facts = undecided_facts(incidents, prepared.scoped.subjects, prepared.scoped.officers)
+    facts["column"] = facts["column"].where(facts["segment"] != "incident")  # I33/I32: no one cell to point at
+    facts = in_rms_terms(facts, prepared.extract.local, prepared.config.profile.columns)
+    parent = incidents.set_index("_row")
+    out = facts.assign(agency_case_number=facts["_incident"].map(parent["agency_case_number"]),
+                       incident_date=facts["_incident"].map(parent["incident_date"]),
+                       to_establish=facts["establish"], source_file=facts["_source_file"],
+                       source_row=facts["_source_row"])
+    out = out.sort_values(["incident_date", "agency_case_number", "segment", "subject_id", "officer_id"],
+                          kind="stable")
+    return out.reindex(columns=REVIEW_COLUMNS).reset_index(drop=True)
 
 
 def incident_parents(prepared) -> dict[str, pd.Series]:
@@ -163,9 +182,15 @@ def month_files(prepared, month: str, as_of: pd.Timestamp, run_id: str | None, r
     current["content_sha256"] = current["_row"].map(hashes)
 
     n_in_month = int(in_month.sum())
+    category = reportability(inc[in_month]).value_counts()
+    review = review_frame(inc[in_month], prepared)
     notes = []
     if len(excluded):
         notes.append(f"{len(excluded)} incident(s) of {month} are not reportable to the FBI: see not_reportable.csv")
+    if category.get("undecided", 0):
+        notes.append(f"{int(category['undecided'])} incident(s) of {month} cannot be decided from the export (a death, "
+                     "serious injury or firearm discharge is neither established nor ruled out): they are rejected "
+                     "until the analyst establishes the facts listed in review.csv")
     zero_needed = None if (n_in_month == 0 and undated.any()) else n_in_month == 0
     if zero_needed is None:
         notes.append(f"zero report withheld: {int(undated.sum())} incident(s) have no readable incident_date (I3) "
@@ -223,7 +248,10 @@ def month_files(prepared, month: str, as_of: pd.Timestamp, run_id: str | None, r
         "exit_code": exit_code,
         "incidents": {
             "in_month": n_in_month + len(excluded),
-            "reportable": n_in_month,
+            # meets_criteria + undecided + not_reportable = in_month (transforms/derive.py: reportability)
+            "meets_criteria": int(category.get("meets_criteria", 0)),
+            "undecided": int(category.get("undecided", 0)),
+            "reportable": n_in_month,  # older readers: not screened out, i.e. meets_criteria + undecided
             "valid": len(good),
             "emitted": int(actions.get("AddOnly", 0) + actions.get("Add", 0)),
             "rejected": int((in_month & rejected_mask).sum()),
@@ -260,8 +288,12 @@ def month_files(prepared, month: str, as_of: pd.Timestamp, run_id: str | None, r
         files.append((f"{stem}.zip", zip_bytes(named, as_of)))
     report = in_rms_terms(month_findings, prepared.extract.local, profile.columns)
     files.append(("rejections.csv", csv_bytes(report.reindex(columns=REJECTION_COLUMNS))))
-    files.append(("rejections.xlsx", workbook_bytes(report, prepared.extract.local, profile.columns, as_of)))
+    counts = {k: manifest["incidents"][k] for k in ("in_month",) + REPORTABILITY}
+    files.append(("rejections.xlsx", workbook_bytes(report, prepared.extract.local, profile.columns, as_of,
+                                                    incidents=counts, review=review)))
     files.append(("not_reportable.csv", csv_bytes(not_reportable_frame(excluded))))
+    if len(review):
+        files.append(("review.csv", csv_bytes(review)))
     manifest["files"] = [{"name": n, "sha256": sha256(d)} for n, d in files]
     files.append(("manifest.json", json_bytes(manifest)))
     result = MonthResult(month=month, exit_code=exit_code, folder=None, manifest=manifest,

@@ -38,18 +38,36 @@ def _table(sheet, frame: pd.DataFrame, start_row: int = 1) -> None:
             _text_cell(sheet, i, j, value)
 
 
+# The month's incidents by reportability (manifest `incidents`): label of each count on the summary sheet.
+INCIDENT_CATEGORIES = {
+    "in_month": "incidents of the month",
+    "meets_criteria": "meet the FBI criteria (a death, serious injury or firearm discharge is established)",
+    "undecided": "cannot be decided from the export (see the review sheet)",
+    "not_reportable": "not reportable (the facts meet none of the criteria; see not_reportable.csv)",
+}
+
+
 def workbook_bytes(findings: pd.DataFrame, local: dict[str, pd.DataFrame], renames: dict[str, dict[str, str]],
-                   as_of: pd.Timestamp) -> bytes:
+                   as_of: pd.Timestamp, incidents: dict | None = None, review: pd.DataFrame | None = None) -> bytes:
+    """`incidents`: the month's counts by reportability (INCIDENT_CATEGORIES); `review`: the rows of
+    review.csv, written on a `review` sheet when there are any."""
     book = Workbook()
     summary = book.active
     summary.title = "summary"
     errors = int((findings["severity"] == "error").sum())
     warnings = int((findings["severity"] == "warning").sum())
     _text_cell(summary, 1, 1, f"Completed with {errors} errors" + (f" and {warnings} warnings" if warnings else "")).font = BOLD
+    start = 3
+    if incidents:
+        _text_cell(summary, start, 1, "Incidents of the month by reportability").font = BOLD
+        counts = pd.DataFrame({"incidents": [INCIDENT_CATEGORIES[k] for k in INCIDENT_CATEGORIES if k in incidents],
+                               "count": [incidents[k] for k in INCIDENT_CATEGORIES if k in incidents]})
+        _table(summary, counts, start_row=start + 1)
+        start += 3 + len(counts)
     per_rule, worst = summary_counts(findings)
-    _text_cell(summary, 3, 1, "Findings per element and rule").font = BOLD
-    _table(summary, per_rule, start_row=4)
-    start = 6 + len(per_rule)
+    _text_cell(summary, start, 1, "Findings per element and rule").font = BOLD
+    _table(summary, per_rule, start_row=start + 1)
+    start += 3 + len(per_rule)
     _text_cell(summary, start, 1, "Incidents with the most findings").font = BOLD
     _table(summary, worst, start_row=start + 1)
     for segment, table in SEGMENT_TABLES.items():
@@ -70,6 +88,12 @@ def workbook_bytes(findings: pd.DataFrame, local: dict[str, pd.DataFrame], renam
             cell.fill = HIGHLIGHT
             cell.comment = Comment("\n".join(messages), "uof")
         sheet.freeze_panes = "C2"
+    if review is not None and len(review):
+        sheet = book.create_sheet("review")
+        _text_cell(sheet, 1, 1, "Incidents whose reportability cannot be decided from the export: they are rejected "
+                                "(I32) until the facts below are established in the RMS").font = BOLD
+        _table(sheet, review, start_row=2)
+        sheet.freeze_panes = "C3"
     moment = as_of.to_pydatetime()
     book.properties.created = moment
     book.properties.modified = moment
