@@ -11,7 +11,8 @@ from flows.errors import ConfigError
 from flows.yamlio import load_yaml
 from mappings import MAPPINGS_DIR
 from transforms.layouts import COLLAPSE_POLICIES, LAYOUTS
-from transforms.parsers import CASES, COMMON_OPTIONS, PARSERS, ParserSpec
+from transforms.parsers import (COMMON_OPTIONS, EXCEL_FORMATS, PARSERS, ParserSpec, format_problem, stamps,
+                                zone_problem)
 
 SCHEMAS_DIR = Path(__file__).resolve().parent.parent / "schemas"
 
@@ -392,21 +393,21 @@ def _layout(value, path, columns) -> Layout:
 def _check_format(fmt, path, key, parser: str):
     import datetime as dt
 
+    if fmt in EXCEL_FORMATS:
+        return
     if not isinstance(fmt, str) or "%" not in fmt:
         raise ConfigError(path, "must be a date/time format such as \"%m/%d/%Y %I:%M:%S %p\" "
                           "(codes: %Y year, %m month, %d day, %H hour 0-23, %I hour 1-12, %M minute, %S second, "
-                          "%p AM/PM)", key)
-    needs = {"datetime": ("%d", "%M"), "time": ("%M",), "date": ("%d",), "years_of_service": ("%d",)}[parser]
-    hour = parser in ("datetime", "time")
-    missing = [n for n in needs if n not in fmt] + (["%H or %I"] if hour and "%H" not in fmt and "%I" not in fmt else [])
-    if parser in ("datetime", "date", "years_of_service") and not any(c in fmt for c in ("%Y", "%y")):
-        missing.append("%Y")
-    if missing:
-        raise ConfigError(path, f"'{fmt}' lacks {', '.join(missing)} for a {parser}", key)
-    sample = dt.datetime(2021, 11, 23, 21, 47, 35)
+                          "%p AM/PM, %z UTC offset), or excel-serial for Excel serial numbers", key)
+    problem = format_problem(fmt, parser)
+    if problem:
+        raise ConfigError(path, problem, key)
+    zone = dt.timezone(dt.timedelta(hours=-6)) if "%z" in fmt else None
+    sample = dt.datetime(2021, 11, 23, 21, 47, 35, tzinfo=zone)
+    want = {"years_of_service": "date"}.get(parser, parser)
     try:
         text = sample.strftime(fmt)
-        back = pd.to_datetime(pd.Series([text]), format=fmt)
+        back, _ = stamps(pd.Series([text], dtype="str"), fmt, want, "America/Chicago")
     except (ValueError, TypeError) as exc:
         raise ConfigError(path, f"'{fmt}' is not a usable date/time format ({str(exc).splitlines()[0][:80]})",
                           key) from None
@@ -446,9 +447,9 @@ def _parser(entry, path, key, table: str, ref: Reference) -> ParserSpec:
         inputs = _text_list(entry.get("columns"), path, f"{key}.columns", minimum=2)
     elif kind.inputs == "column_or_columns" and "columns" in entry:
         if "column" in entry:
-            raise ConfigError(path, "give either 'column' (one cell) or 'columns' (two), not both", key)
+            raise ConfigError(path, "give either 'column' (one cell) or 'columns' (several), not both", key)
         inputs = _text_list(entry["columns"], path, f"{key}.columns", minimum=2)
-        if len(inputs) != 2:
+        if name == "coordinates" and len(inputs) != 2:
             raise ConfigError(path, "must name two columns: latitude, longitude", f"{key}.columns")
     else:
         if "columns" in entry:
@@ -461,14 +462,24 @@ def _parser(entry, path, key, table: str, ref: Reference) -> ParserSpec:
     if into is None:
         raise ConfigError(path, f"parser {name} needs 'into': the element(s) of {table} it writes", key)
     if len(into) not in kind.outputs:
-        raise ConfigError(path, f"parser {name} writes {' or '.join(map(str, kind.outputs))} element(s), "
-                          f"{len(into)} given", f"{key}.into")
+        counts = (f"{kind.outputs[0]} to {kind.outputs[-1]}" if len(kind.outputs) > 2
+                  else " or ".join(map(str, kind.outputs)))
+        raise ConfigError(path, f"parser {name} writes {counts} element(s), {len(into)} given", f"{key}.into")
     known = set(ref.columns_of(table))
     when_blank = _text_map(entry.get("when_blank"), path, f"{key}.when_blank")
     for column in (*into, *when_blank):
         if column not in known:
             raise ConfigError(path, f"'{column}' is not a column of table {table}", f"{key}.into"
                               if column in into else f"{key}.when_blank")
+    if "if_blank" in entry and set(when_blank) & set(into):
+        raise ConfigError(path, "if_blank and when_blank both give the value for a blank input: keep one",
+                          f"{key}.when_blank")
+    if name == "split" and len(into) > 1:
+        lists = [c for c in into if (ref.element(table, c) or {}).get("type") in ("list", "agencies")]
+        if lists:
+            raise ConfigError(path, f"'{lists[0]}' holds a list: split into several elements writes entry i into "
+                              "single-valued element i (e.g. [offense1, offense2, offense3]); for a list element "
+                              "write into it alone", f"{key}.into")
     blank = _text_list(entry["blank"], path, f"{key}.blank") if "blank" in entry else ()
     options = {o: entry.get(o, d) for o, d in kind.optional.items()}
     options.update({o: entry[o] for o in kind.required})
@@ -477,13 +488,17 @@ def _parser(entry, path, key, table: str, ref: Reference) -> ParserSpec:
         if option == "values":
             options[option] = _text_list(value, path, where)
         elif option == "format":
-            if value is not None or name == "datetime":
+            if value is not None:
                 _check_format(value, path, where, name)
+        elif option == "timezone":
+            problem = zone_problem(value) if value is not None else None
+            if problem:
+                raise ConfigError(path, problem, where)
         elif option == "trim":
             _flag(value, path, where)
-        elif option == "case":
-            if value not in CASES:
-                raise ConfigError(path, f"must be one of {', '.join(CASES)}", where)
+        elif option in kind.choices:
+            if value not in kind.choices[option]:
+                raise ConfigError(path, f"must be one of {', '.join(kind.choices[option])}", where)
         elif value is not None and not isinstance(value, str):  # "" allowed: a blank result
             raise ConfigError(path, "must be a single text value", where)
         elif option == "separator" and not value:

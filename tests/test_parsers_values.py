@@ -130,7 +130,7 @@ def test_join_combines_columns_for_one_crosswalk_entry_per_combination():
 
 def test_any_of_looks_through_collapsed_lists():
     out = any_of(s("Hands;Firearm (Discharged)", "Hands", None), ("Firearm (Discharged)",), "YES", "NO")
-    assert values(out) == ["YES", "NO", None]
+    assert values(out) == ["YES", "NO", "NO"]  # a blank cell takes `else` (if_blank's default)
 
 
 def test_flags_list_the_labels_of_yes_columns():
@@ -149,7 +149,6 @@ def ref():
 
 @pytest.mark.parametrize("entry, key, fragment", [
     ("{parser: datetimes, column: X}", "parsers.incidents[0].parser", "unknown parser 'datetimes'"),
-    ("{parser: datetime, column: X}", "parsers.incidents[0]", "needs 'format'"),
     ("{parser: datetime, column: X, format: '%m/%d/%Y'}", "parsers.incidents[0].format", "lacks %M"),
     ("{parser: datetime, column: X, format: 'MM/DD/YYYY hh:mm'}", "parsers.incidents[0].format",
      "date/time format"),
@@ -160,6 +159,30 @@ def ref():
     ("{parser: join, column: X, into: ambushed}", "parsers.incidents[0].column", "reads 'columns'"),
     ("{parser: coordinates, columns: [A, B, C]}", "parsers.incidents[0].columns", "two columns"),
     ("{parser: number_range, column: X, into: [a, b, c]}", "parsers.incidents[0].into", "writes 1 or 2"),
+    # dates and times (tests/test_parsers_dates_times.py): ambiguous formats and zones are refused
+    ("{parser: datetime, column: X, timezone: CST}", "parsers.incidents[0].timezone", "daylight saving"),
+    ("{parser: datetime, column: X, timezone: Etc/GMT+6}", "parsers.incidents[0].timezone", "daylight saving"),
+    ("{parser: datetime, column: X, timezone: America/Springfield}", "parsers.incidents[0].timezone",
+     "not a known time zone"),
+    ("{parser: time, column: X, timezone: America/Chicago}", "parsers.incidents[0]", "unknown option(s)"),
+    ("{parser: time, column: X, format: '%I:%M'}", "parsers.incidents[0].format", "without %p"),
+    ("{parser: time, column: X, format: '%H:%M %p'}", "parsers.incidents[0].format", "AM/PM would be ignored"),
+    ("{parser: time, column: X, format: '%H:%M%z'}", "parsers.incidents[0].format", "with a date"),
+    ("{parser: date, column: X, format: '%a %m/%d/%Y'}", "parsers.incidents[0].format", "'%a' is not supported"),
+    ("{parser: datetime, column: X, format: '%m/%d/%Y %H:%M %Z'}", "parsers.incidents[0].format",
+     "zone abbreviations"),
+    ("{parser: date, column: X, format: '%Y-%d'}", "parsers.incidents[0].format", "lacks %m"),
+    ("{parser: date, column: X, format: excel}", "parsers.incidents[0].format", "excel-serial"),
+    # derivations (tests/test_parsers_derivations.py)
+    ("{parser: any_of, column: X, values: [A], into: ambushed, case: keep}", "parsers.incidents[0].case",
+     "fold, exact"),
+    ("{parser: any_of, column: X, values: [A], into: ambushed, if_blank: NO, when_blank: {ambushed: UNKNOWN}}",
+     "parsers.incidents[0].when_blank", "keep one"),
+    ("{parser: split, column: X, separator: ',', into: [offense1, offense2, offense_pu_ids]}",
+     "parsers.incidents[0].into", "'offense_pu_ids' holds a list"),
+    ("{parser: split, column: X, separator: ',', into: [a, b, c, d, e, f, g, h, i, j, k]}",
+     "parsers.incidents[0].into", "writes 1 to 10 element(s), 11 given"),
+    ("{parser: one_hot, column: X, into: ambushed}", "parsers.incidents[0].columns", "reads 'columns'"),
 ])
 def test_parser_configuration_errors_name_the_key_and_the_file(tmp_path, ref, entry, key, fragment):
     path = write_profile(tmp_path, f"parsers:\n  incidents:\n    - {entry}\n")

@@ -9,8 +9,9 @@ Conventions, shared by every parser:
 
 * input cells are trimmed first; empty cells, and cells equal to one of the entry's `blank` values
   (e.g. `"0"` for an age the RMS writes as 0 when it is unknown), are blank;
-* a blank input gives blank outputs; `when_blank: {element: VALUE}` writes VALUE into another element
-  where the input is blank (e.g. `age_pu_ids: UNKNOWN`) and leaves it blank elsewhere;
+* a blank input gives blank outputs (except `any_of`, `flags`, `one_hot`: their `if_blank`);
+  `when_blank: {element: VALUE}` writes VALUE into an element where the input is blank (e.g.
+  `age_pu_ids: UNKNOWN`, or `gender: U` on the parser's own output) and leaves it alone elsewhere;
 * a value a parser cannot read is kept, as written, in the first output column, so that the rule
   catalog reports it with the analyst's own text - except dates and times: an unreadable or impossible
   date or time leaves the outputs blank and is reported as `PARSE-DATETIME` on the incident, because a
@@ -64,52 +65,262 @@ def _fullmatch(s: pd.Series, pattern: str, flags: int = 0) -> pd.DataFrame:
 
 
 # ------------------------------------------------------------------------------------- date and time
+#
+# Three ways to read a date, a time or both, chosen by the parser's `format`:
+#
+# * no format: ISO `YYYY-MM-DD` or `MM/DD/YYYY` (month first, never day first) for the date, and a clock
+#   `H:MM`, `H:MM:SS` (optionally `.ffffff`, `AM`/`PM`) for the time, joined by a space or `T`: exactly
+#   what flows/read.py makes of Excel date, time and date-time cells, and ISO 8601 date-times;
+# * a strptime format, read strictly (`format_pattern`): numeric fields written next to each other
+#   without a separator (`%H%M`, `%Y%m%d`) must have their full width, minutes and seconds always two
+#   digits, because pandas would otherwise split `233` into 23:03 and `2019111` into 2019-11-01; a
+#   digits-only time under `%H%M` (or `%H%M%S`) is the number the RMS stored, left-padded (`233` = 02:33);
+# * `excel-serial` / `excel-serial-1904`: Excel serial numbers (`43647` a date, `0.111` a time of day,
+#   `43647.5` a date and time), only when the profile says so: a plain number is never taken for a date.
+#
+# A value carrying a UTC offset (`Z`, `-06:00`, `%z`) is converted to the parser's `timezone` (IANA
+# name); without a `timezone` it is not read (PARSE-DATETIME): the FBI wants the local time.
 
-def date_time(s: pd.Series, fmt: str) -> tuple[pd.DataFrame, pd.Series]:
-    """One cell holding date and time, e.g. `02/25/2018 10:23:00 PM` with `%m/%d/%Y %I:%M:%S %p`.
+EXCEL_FORMATS = {"excel-serial": "1899-12-30", "excel-serial-1904": "1904-01-01"}  # serial 0
+_EXCEL_FIRST = {"excel-serial": 61, "excel-serial-1904": 0}  # 1900 system: 60 is the fictitious 1900-02-29
+_EXCEL_LAST = 2958466  # 10000-01-01
+_NUMERIC_WIDTH = {"Y": 4, "y": 2, "m": 2, "d": 2, "H": 2, "I": 2, "M": 2, "S": 2, "f": 6}
+_FULL_WIDTH = ("Y", "y", "M", "S")  # never written with fewer digits (a minute `3` may be :03 or :30)
+_ZONE = r"(?:Z|[+-][0-9]{2}(?::?[0-9]{2})?)"
+_WORD_PATTERN = {"p": r"(?:AM|PM)", "b": r"[A-Z]{3}", "B": r"[A-Z]+", "z": _ZONE}
+DIRECTIVES = tuple(_NUMERIC_WIDTH) + tuple(_WORD_PATTERN) + ("%",)
+_CLOCK_FORMATS = ("%H%M", "%H%M%S")  # numeric HHMM(SS): a time stored as a number
+_DATE_DEFAULT = r"(?:(?P<Y>[0-9]{4})-(?P<m>[0-9]{1,2})-(?P<d>[0-9]{1,2})|(?P<m2>[0-9]{1,2})/(?P<d2>[0-9]{1,2})/(?P<Y2>[0-9]{4}))"
+_CLOCK_DEFAULT = (r"(?P<H>[0-9]{1,2}):(?P<M>[0-9]{2})(?::(?P<S>[0-9]{2})(?:[.,][0-9]{1,9})?)?"
+                  rf"(?:\s*(?P<p>[AP]M))?(?P<z>{_ZONE})?")
+
+
+def _format_tokens(fmt: str) -> list[tuple[str, str]]:
+    """`%m/%d` as [("dir", "m"), ("lit", "/"), ("dir", "d")]."""
+    tokens, i = [], 0
+    while i < len(fmt):
+        if fmt[i] == "%" and i + 1 < len(fmt):
+            tokens.append(("dir", fmt[i + 1]))
+            i += 2
+        else:
+            tokens.append(("lit", fmt[i]))
+            i += 1
+    return tokens
+
+
+def format_problem(fmt: str, parser: str) -> str | None:
+    """What makes `fmt` unusable or ambiguous for `parser` (None when it is fine); checked at profile load."""
+    if fmt in EXCEL_FORMATS:
+        return None
+    directives = [t for k, t in _format_tokens(fmt) if k == "dir"]
+    unknown = [d for d in directives if d not in DIRECTIVES]
+    if unknown:
+        return (f"'%{unknown[0]}' is not supported (use %Y %y %m %d %b %B %H %I %M %S %f %p %z: weekday names, "
+                "day-of-year and zone abbreviations such as CST are ambiguous or unchecked)")
+    if "I" in directives and "p" not in directives:
+        return f"'{fmt}' has %I (hour 1-12) without %p (AM/PM): 10:23 could be morning or evening"
+    if "p" in directives and "I" not in directives:
+        return f"'{fmt}' has %p (AM/PM) without %I: with %H the AM/PM would be ignored"
+    if "H" in directives and "I" in directives:
+        return f"'{fmt}' has both %H and %I"
+    if "z" in directives and parser not in ("datetime", "date"):
+        return f"'{fmt}' has %z: a UTC offset can only be converted with a date (use the datetime parser)"
+    needs = {"datetime": ("%d", "%M"), "time": ("%M",), "date": ("%d",), "years_of_service": ("%d",)}[parser]
+    missing = [n for n in needs if n[1] not in directives]
+    if parser in ("datetime", "time") and "H" not in directives and "I" not in directives:
+        missing.append("%H or %I")
+    if parser != "time":
+        if not {"m", "b", "B"} & set(directives):
+            missing.append("%m (or %b)")
+        if not {"Y", "y"} & set(directives):
+            missing.append("%Y")
+    if missing:
+        return f"'{fmt}' lacks {', '.join(missing)} for a {parser}"
+    return None
+
+
+def format_pattern(fmt: str) -> str:
+    """The regular expression a value must fully match (case-insensitively) to be read with `fmt`.
+
+    A numeric field next to another numeric field has its full width (`%H%M` needs `0233`), as have
+    %Y, %y, %M and %S everywhere; %m, %d, %H, %I may drop a leading zero where a separator follows
+    (`8/13/2020` with `%m/%d/%Y`). Spaces in the format match one or more spaces.
+    """
+    tokens = _format_tokens(fmt)
+    numeric = [kind == "dir" and t in _NUMERIC_WIDTH for kind, t in tokens]
+    parts = []
+    for i, (kind, t) in enumerate(tokens):
+        if kind == "lit":
+            parts.append(r"\s+" if t.isspace() else re.escape(t))
+        elif t == "%":
+            parts.append("%")
+        elif t in _NUMERIC_WIDTH:
+            width = _NUMERIC_WIDTH[t]
+            fixed = t in _FULL_WIDTH or (i > 0 and numeric[i - 1]) or (i + 1 < len(tokens) and numeric[i + 1])
+            parts.append(f"[0-9]{{{width}}}" if fixed else f"[0-9]{{1,{width}}}")
+        else:
+            parts.append(_WORD_PATTERN[t])
+    return "".join(parts)
+
+
+def zone_problem(name: str) -> str | None:
+    """What is wrong with `name` as a parser's `timezone` (None when it is an IANA location zone)."""
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+    hint = "an IANA time zone of the agency's location, such as America/Chicago"
+    if not isinstance(name, str) or "/" not in name or name.startswith("Etc/"):
+        return (f"'{name}' is not {hint} (abbreviations and fixed offsets such as CST, EST or Etc/GMT+6 "
+                "ignore daylight saving time)")
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        return f"'{name}' is not a known time zone: give {hint}"
+    return None
+
+
+def _local(stamp: pd.Series, offset_minutes: pd.Series, zone: str | None) -> pd.Series:
+    """Naive `stamp` that carries a UTC offset (minutes, NA where none) as the wall time in `zone`;
+    NaT where an offset is given but no zone."""
+    has = offset_minutes.notna()
+    if not has.any():
+        return stamp
+    if zone is None:
+        return stamp.mask(has)
+    utc = (stamp - pd.to_timedelta(offset_minutes.fillna(0), unit="m")).where(has)
+    converted = utc.dt.tz_localize("UTC").dt.tz_convert(zone).dt.tz_localize(None)
+    return stamp.mask(has, converted.astype(stamp.dtype))
+
+
+def _by_default(s: pd.Series, want: str, zone: str | None) -> pd.Series:
+    """Timestamps (naive, local) read without a format; NaT where not read."""
+    clock = _CLOCK_DEFAULT
+    pattern = {"time": rf"^{clock}$", "date": rf"^{_DATE_DEFAULT}(?:(?:T|\s+){clock})?$",
+               "datetime": rf"^{_DATE_DEFAULT}(?:T|\s+){clock}$"}[want]
+    parts = s.str.extract(pattern, flags=re.IGNORECASE)
+    number = {k: pd.to_numeric(parts[k], errors="coerce") for k in ("H", "M", "S")}
+    if want == "time":
+        year = pd.Series(1900, index=s.index)
+        month = day = pd.Series(1, index=s.index)
+    else:
+        year = pd.to_numeric(parts["Y"].fillna(parts["Y2"]), errors="coerce")
+        month = pd.to_numeric(parts["m"].fillna(parts["m2"]), errors="coerce")
+        day = pd.to_numeric(parts["d"].fillna(parts["d2"]), errors="coerce")
+    dates = pd.to_datetime(pd.DataFrame({"year": year, "month": month, "day": day}).dropna(),
+                           errors="coerce").reindex(s.index)
+    hour, minute, second = number["H"].fillna(0), number["M"].fillna(0), number["S"].fillna(0)
+    ampm = parts["p"].str.upper()
+    twelve = ampm.notna()
+    clock_ok = (minute <= 59) & (second <= 59) & ((twelve & (hour >= 1) & (hour <= 12)) | (~twelve & (hour <= 23)))
+    has_clock = parts["M"].notna()
+    ok = dates.notna() & (clock_ok & has_clock if want != "date" else clock_ok | ~has_clock)
+    hour = hour.mask(twelve, hour % 12 + (ampm == "PM") * 12)
+    stamp = (dates + pd.to_timedelta(hour * 60 + minute, unit="m")).where(ok)
+    zone_text = parts["z"]
+    sign = zone_text.str[0].map({"+": 1, "-": -1})
+    digits = zone_text.str.replace(":", "", regex=False).str[1:]
+    offset = (sign * (pd.to_numeric(digits.str[:2], errors="coerce") * 60
+                      + pd.to_numeric(digits.str[2:4].replace("", "0"), errors="coerce").fillna(0)))
+    offset = offset.mask(zone_text.str.upper() == "Z", 0)
+    return _local(stamp, offset.where(zone_text.notna()), zone)
+
+
+def _by_format(s: pd.Series, fmt: str, zone: str | None) -> pd.Series:
+    """Timestamps (naive, local) read strictly with a strptime format; NaT where not read."""
+    if fmt in _CLOCK_FORMATS:  # numeric HHMM: a number lost its leading zeros (233 = 02:33, 6 = 00:06)
+        digits = s.str.fullmatch(f"[0-9]{{1,{len(fmt)}}}").fillna(False).astype(bool)
+        s = s.mask(digits, s.str.zfill(len(fmt)))
+    shaped = s.str.fullmatch(format_pattern(fmt), flags=re.IGNORECASE).fillna(False).astype(bool)
+    if "%z" not in fmt:
+        return pd.to_datetime(s.where(shaped), format=fmt, errors="coerce")
+    aware = pd.to_datetime(s.where(shaped), format=fmt, errors="coerce", utc=True)
+    if zone is None:
+        return aware.dt.tz_localize(None).mask(aware.notna())
+    return aware.dt.tz_convert(zone).dt.tz_localize(None)
+
+
+def _by_serial(s: pd.Series, system: str, want: str) -> pd.Series:
+    """Excel serial numbers: days since the system's day 0, the fraction the time of day."""
+    numeric = s.str.fullmatch(r"[0-9]+(?:\.[0-9]+)?").fillna(False).astype(bool)
+    number = pd.to_numeric(s.where(numeric), errors="coerce")
+    if want == "time":  # a time cell is a day fraction; a whole day count is no time of day
+        ok = number < 1
+    else:
+        ok = (number >= _EXCEL_FIRST[system]) & (number < _EXCEL_LAST)
+        if want == "date":
+            number = np.floor(number)
+        else:  # a date-time without fraction is a date: its time of day is not in the cell
+            ok &= number != np.floor(number)
+    seconds = np.round(number * 86400).where(ok)
+    if want == "time":
+        seconds = seconds.where(seconds < 86400)  # 0.99999999 rounds to 24:00: not a time of day
+    origin = pd.Timestamp("1900-01-01" if want == "time" else EXCEL_FORMATS[system])
+    return origin + pd.to_timedelta(seconds, unit="s")
+
+
+def stamps(s: pd.Series, fmt: str | None, want: str, zone: str | None = None) -> tuple[pd.Series, pd.Series]:
+    """`s` read as `want` (`date`, `time` or `datetime`): (naive local timestamps, bad mask).
+
+    A filled cell that is not read (wrong shape, impossible value, a UTC offset without `zone`) is bad.
+    """
+    if fmt is None:
+        stamp = _by_default(s, want, zone)
+    elif fmt in EXCEL_FORMATS:
+        stamp = _by_serial(s, fmt, want)
+    else:
+        stamp = _by_format(s, fmt, zone)
+    return stamp, s.notna() & stamp.isna()
+
+
+def date_time(s: pd.Series, fmt: str | None = None, zone: str | None = None) -> tuple[pd.DataFrame, pd.Series]:
+    """One cell holding date and time, e.g. `02/25/2018 10:23:00 PM` with `%m/%d/%Y %I:%M:%S %p`, or
+    without a format `2019-07-01 14:30:00` (an Excel date-time cell), `2017-01-18T12:00:00-06:00`.
 
     Returns (frame of `date` (ISO YYYY-MM-DD), `hours` (0-23), `minutes` (0-59); bad mask): a filled
-    cell that does not match `fmt` or is not a real date and time (`02/30/2018 ...`, `13:75`) is bad.
+    cell that does not match `fmt` or is not a real date and time (`02/30/2018 ...`, `13:75`) is bad,
+    and so is a date without a time of day.
     """
-    stamp = pd.to_datetime(s, format=fmt, errors="coerce")
+    stamp, bad = stamps(s, fmt, "datetime", zone)
     ok = stamp.notna()
     out = pd.DataFrame({"date": _text(stamp.dt.strftime("%Y-%m-%d"), s.index).where(ok),
                         "hours": _int_text(stamp.dt.hour, ok), "minutes": _int_text(stamp.dt.minute, ok)},
                        index=s.index)
-    return out, s.notna() & ~ok
+    return out, bad
 
 
-def date_only(s: pd.Series, fmt: str | None) -> tuple[pd.Series, pd.Series]:
-    """A date in `fmt` (e.g. `%d.%m.%Y`) as ISO `YYYY-MM-DD`; without `fmt`, ISO or MM/DD/YYYY. (iso, bad)."""
-    if fmt is None:
-        iso = iso_dates(s)
-    else:
-        stamp = pd.to_datetime(s, format=fmt, errors="coerce")
-        iso = _text(stamp.dt.strftime("%Y-%m-%d"), s.index).where(stamp.notna())
-    return iso.astype("str"), s.notna() & iso.isna()
+def date_only(s: pd.Series, fmt: str | None = None, zone: str | None = None) -> tuple[pd.Series, pd.Series]:
+    """A date in `fmt` (e.g. `%d.%m.%Y`) as ISO `YYYY-MM-DD`; without `fmt`, ISO or MM/DD/YYYY, possibly
+    followed by a time (which is dropped, after converting a UTC offset to `zone`). (iso, bad)."""
+    stamp, bad = stamps(s, fmt, "date", zone)
+    iso = _text(stamp.dt.strftime("%Y-%m-%d"), s.index).where(stamp.notna())
+    return iso.astype("str"), bad
 
 
-def time_only(s: pd.Series, fmt: str) -> tuple[pd.DataFrame, pd.Series]:
-    """A time of day in `fmt`, e.g. 12-hour `10:23 PM` with `%I:%M %p`, or `2230` with `%H%M`.
+def time_only(s: pd.Series, fmt: str | None = None) -> tuple[pd.DataFrame, pd.Series]:
+    """A time of day: without `fmt` `H:MM` or `H:MM:SS` (an Excel time cell), optionally with AM/PM;
+    12-hour `10:23 PM` with `%I:%M %p`; `2230` or `233` (02:33) with `%H%M`. Seconds are dropped.
 
     Returns (frame of `hours`, `minutes`; bad mask).
     """
-    stamp = pd.to_datetime(s, format=fmt, errors="coerce")
+    stamp, bad = stamps(s, fmt, "time")
     ok = stamp.notna()
     out = pd.DataFrame({"hours": _int_text(stamp.dt.hour, ok), "minutes": _int_text(stamp.dt.minute, ok)},
                        index=s.index)
-    return out, s.notna() & ~ok
+    return out, bad
 
 
 def years_between(start: pd.Series, end_iso: pd.Series, fmt: str | None = None) -> pd.Series:
     """Whole years from `start` (e.g. a hire date) to `end_iso` (the incident date, ISO).
 
     `8/13/2010` to `2020-08-12` is 9, to `2020-08-13` is 10. A start date that cannot be read is kept
-    as written (the years-of-service rule reports it); a missing end date gives NA.
+    as written (the years-of-service rule reports it); a missing end date gives NA. With a two-digit
+    year (`%y`) the century is the one that puts the start on or before the end (`05` is 2005, `68`
+    1968 for an incident in 2017).
     """
-    start_iso, bad = date_only(start, fmt)
-    a = pd.to_datetime(start_iso, format="%Y-%m-%d", errors="coerce")
+    a, bad = stamps(start, fmt, "date")
+    a = a.dt.normalize()
     b = pd.to_datetime(end_iso, format="%Y-%m-%d", errors="coerce")
+    if fmt is not None and "%y" in fmt:
+        a = a.mask(a > b, a - pd.DateOffset(years=100))
     before = (b.dt.month < a.dt.month) | ((b.dt.month == a.dt.month) & (b.dt.day < a.dt.day))
     years = b.dt.year - a.dt.year - before.astype("int64")
     out = _int_text(years, a.notna() & b.notna())
@@ -171,13 +382,30 @@ def boolean(s: pd.Series, true_value: str = "YES", false_value: str = "NO") -> p
     return s.mask(low.isin(TRUE_WORDS), true_value).mask(low.isin(FALSE_WORDS), false_value).astype("str")
 
 
-def split_list(s: pd.Series, separator: str) -> pd.Series:
-    """A cell listing several codes with `separator` (e.g. `,` or ` / `) as the FBI list form `A;B`."""
+def _entries(s: pd.Series, separator: str) -> pd.Series:
+    """The non-empty entries of each cell, trimmed, one per row of a Series indexed like `s` (repeated)."""
     out = s.str.split(re.escape(separator) if separator.strip() else r"\s+", regex=True)
     tokens = out.explode().str.strip()
-    tokens = tokens[tokens.notna() & (tokens != "")]
+    return tokens[tokens.notna() & (tokens != "")]
+
+
+def split_list(s: pd.Series, separator: str) -> pd.Series:
+    """A cell listing several codes with `separator` (e.g. `,` or ` / `) as the FBI list form `A;B`."""
+    tokens = _entries(s, separator)
     joined = joined_by_group(pd.Series(tokens.index, index=tokens.index), tokens, SEP)
     return joined.reindex(s.index).astype("str")
+
+
+def split_positions(s: pd.Series, separator: str, n: int) -> list[pd.Series]:
+    """Entry i of the cell into output i (`13A, 90Z` -> offense1 `13A`, offense2 `90Z`); empty entries
+    are skipped. Entries beyond the n-th are not dropped: the last output holds them all, joined by `;`
+    (`120, 13A, 90Z, 23H` into three -> `120`, `13A`, `90Z;23H`), a value its edits then reject."""
+    tokens = _entries(s, separator)
+    position = tokens.groupby(level=0).cumcount()
+    out = [tokens[position == i].reindex(s.index).astype("str") for i in range(n - 1)]
+    rest = tokens[position >= n - 1]
+    last = joined_by_group(pd.Series(rest.index, index=rest.index), rest, SEP)
+    return out + [last.reindex(s.index).astype("str")]
 
 
 def text(s: pd.Series, trim: bool = True, case: str = "keep") -> pd.Series:
@@ -200,37 +428,66 @@ def joined(frame: pd.DataFrame, separator: str = " ") -> pd.Series:
     return out.where(frame.notna().any(axis=1)).astype("str")
 
 
-def any_of(s: pd.Series, values: tuple[str, ...], then: str = "YES", otherwise: str = "NO",
-           separator: str = SEP) -> pd.Series:
-    """`then` where the cell, or one entry of a `separator` list, is one of `values`; else `otherwise`.
+def _folded(s: pd.Series, case: str) -> pd.Series:
+    """Trimmed, inner runs of spaces as one, and case-folded unless `case` is `exact`."""
+    out = s.str.strip().str.replace(r"\s+", " ", regex=True)
+    return out.str.casefold() if case == "fold" else out
 
-    Used on a column collapsed from several rows (`Hands;Firearm (Discharged)`), e.g. shots_fired is
-    YES when any force type of the officer is a discharge.
+
+def any_of(s: pd.Series | pd.DataFrame, values: tuple[str, ...], then: str = "YES", otherwise: str = "NO",
+           separator: str = SEP, case: str = "fold", if_blank: str | None = None) -> pd.Series:
+    """`then` where a cell, or one entry of a `separator` list, of any input column is one of `values`;
+    `otherwise` where some cell is filled but none matches; `if_blank` (default: `otherwise`; `""`
+    keeps the blank) where every input cell is blank.
+
+    Used on a column collapsed from several rows (`Hands;Firearm (Discharged)`) or on several columns
+    (Austin's `Weapon Used 1` .. `Weapon Used 5`), e.g. shots_fired is YES when any force type of the
+    officer is a discharge. Matching ignores spaces around entries and, with `case: fold`, case.
     """
-    tokens = s.str.split(separator, regex=False).explode().str.strip()
-    hit = tokens.isin(list(values)).groupby(level=0).any().reindex(s.index, fill_value=False).astype(bool)
-    return pd.Series(np.where(hit, then, otherwise), index=s.index, dtype="str").where(s.notna())
+    frame = s if isinstance(s, pd.DataFrame) else s.to_frame()
+    wanted = set(_folded(pd.Series(list(values), dtype="str"), case))
+    hit = pd.Series(False, index=frame.index)
+    for column in frame.columns:
+        tokens = _folded(frame[column].str.split(separator, regex=False).explode(), case)
+        hit |= tokens.isin(wanted).groupby(level=0).any().reindex(frame.index, fill_value=False).astype(bool)
+    out = pd.Series(np.where(hit, then, otherwise), index=frame.index, dtype="str")
+    blank_value = otherwise if if_blank is None else if_blank
+    out = out.mask(frame.isna().all(axis=1), blank_value if blank_value != "" else np.nan)
+    return out.where(out != "").astype("str")
 
 
-def flags(frame: pd.DataFrame, labels: dict[str, str], none: str | None = None) -> pd.Series:
-    """Yes/No columns as a list: the label of every column that says yes (`ELECTRONIC;PHYSICAL`).
+FLAG_TRUE = (*TRUE_WORDS, "x")  # a ticked one-hot column: 1, x, yes, true (any case)
 
-    A cell that is neither yes nor no is listed as written so that the rule catalog reports it.
-    All cells blank gives a blank; none saying yes gives `none` (blank when not set).
+
+def flags(frame: pd.DataFrame, labels: dict[str, str], none: str | None = None,
+          if_blank: str | None = None) -> pd.Series:
+    """Yes/No (or one-hot 1/blank) columns as a list: the label of every column that is set, each label
+    once (`ELECTRONIC;PHYSICAL`). Set is yes, y, true, 1 or x in any case; not set is no, n, false, 0.
+
+    A cell that is neither is listed as written so that the rule catalog reports it. Several columns
+    set on a single-valued element give `F;M`, which its list-of-values edit rejects naming both. None
+    set (some cell filled) gives `none`; every cell blank gives `if_blank` (both blank when not set).
     """
     pieces = []
-    for column, label in labels.items():
+    for label in dict.fromkeys(labels.values()):
+        columns = [c for c, lab in labels.items() if lab == label]
+        said = pd.concat([frame[c].str.lower().isin(FLAG_TRUE) for c in columns], axis=1).any(axis=1)
+        pieces.append(pd.Series("", index=frame.index, dtype="str").mask(said, label + SEP))
+    for column in labels:
         cell = frame[column]
         low = cell.str.lower()
-        unknown = cell.notna() & ~low.isin(TRUE_WORDS) & ~low.isin(FALSE_WORDS)
-        piece = pd.Series("", index=frame.index, dtype="str").mask(low.isin(TRUE_WORDS), label + SEP)
-        pieces.append(piece.mask(unknown, cell + SEP))
+        unknown = cell.notna() & ~low.isin(FLAG_TRUE) & ~low.isin(FALSE_WORDS)
+        pieces.append(pd.Series("", index=frame.index, dtype="str").mask(unknown, cell + SEP))
     out = pieces[0].str.cat(pieces[1:]) if len(pieces) > 1 else pieces[0]
     out = out.str.rstrip(SEP)
     if none is not None:
         out = out.mask(out == "", none)
     out = out.where(out != "")
-    return out.where(frame.notna().any(axis=1)).astype("str")
+    blank = frame.isna().all(axis=1)
+    out = out.mask(blank)
+    if if_blank:
+        out = out.mask(blank, if_blank)
+    return out.astype("str")
 
 
 # ----------------------------------------------------------------------------------------- registry
@@ -245,20 +502,25 @@ class ParserKind:
     default_into: dict[str, tuple[str, ...]] = field(default_factory=dict)  # table ("*" = any) -> names
     required: tuple[str, ...] = ()
     optional: dict[str, object] = field(default_factory=dict)  # option -> default
-    needs_date_format: bool = False
+    choices: dict[str, tuple[str, ...]] = field(default_factory=dict)  # option -> allowed values
     summary: str = ""
 
 
 COMMON_OPTIONS = ("parser", "column", "columns", "into", "blank", "when_blank")
+CASES = ("keep", "upper", "lower", "fold")
+MATCH_CASES = ("fold", "exact")
+MAX_POSITIONS = 10  # split into at most this many elements
+_WHEN = {"format": None, "timezone": None}
+_FLAG_OPTIONS = {"none": None, "if_blank": None}
 
 PARSERS: dict[str, ParserKind] = {p.name: p for p in (
     ParserKind("datetime", "column", (3,), {"*": ("incident_date", "incident_time_hours", "incident_time_minutes")},
-               required=("format",), needs_date_format=True,
+               optional=_WHEN,
                summary="date and time in one cell -> incident_date, incident_time_hours, incident_time_minutes"),
-    ParserKind("date", "column", (1,), {"*": ("incident_date",)}, optional={"format": None},
+    ParserKind("date", "column", (1,), {"*": ("incident_date",)}, optional=_WHEN,
                summary="a date in another format -> ISO date"),
     ParserKind("time", "column", (2,), {"*": ("incident_time_hours", "incident_time_minutes")},
-               optional={"format": "%H:%M"}, summary="a time (e.g. 12-hour with %I:%M %p) -> hours, minutes"),
+               optional={"format": None}, summary="a time (e.g. 12-hour with %I:%M %p) -> hours, minutes"),
     ParserKind("coordinates", "column_or_columns", (2,), {"*": ("address_latitude", "address_longitude")},
                summary="'(lat, lon)', 'POINT (lon lat)' or two columns -> latitude, longitude"),
     ParserKind("height_range", "column", (2, 4),
@@ -270,20 +532,21 @@ PARSERS: dict[str, ParserKind] = {p.name: p for p in (
                summary="Yes/No, Y/N, true/false, 1/0 -> YES/NO (or the given values)"),
     ParserKind("years_of_service", "column", (1,), {"*": ("years_of_service",)}, optional={"format": None},
                summary="hire date -> whole years of service on the incident date"),
-    ParserKind("split", "column", (1,), required=("separator",),
-               summary="list with another separator -> the FBI list form A;B"),
-    ParserKind("text", "column", (1,), optional={"trim": "true", "case": "keep"},
+    ParserKind("split", "column", tuple(range(1, MAX_POSITIONS + 1)), required=("separator",),
+               summary="list with another separator -> the FBI list form A;B, or entry i into element i"),
+    ParserKind("text", "column", (1,), optional={"trim": "true", "case": "keep"}, choices={"case": CASES},
                summary="copy a column (trimmed, case changed) into an element, e.g. before a crosswalk"),
     ParserKind("join", "columns", (1,), optional={"separator": " "},
                summary="several columns -> one value for one crosswalk entry per combination"),
-    ParserKind("any_of", "column", (1,), required=("values",), optional={"then": "YES", "else": "NO",
-                                                                          "separator": SEP},
-               summary="THEN when the cell (or an entry of a list) is one of VALUES, else ELSE"),
-    ParserKind("flags", "labels", (1,), optional={"none": None},
+    ParserKind("any_of", "column_or_columns", (1,), required=("values",),
+               optional={"then": "YES", "else": "NO", "separator": SEP, "case": "fold", "if_blank": None},
+               choices={"case": MATCH_CASES},
+               summary="THEN when a cell (or an entry of a list) of the column(s) is one of VALUES, else ELSE"),
+    ParserKind("flags", "labels", (1,), optional=_FLAG_OPTIONS,
                summary="Yes/No columns -> the list of the labels of those saying yes"),
+    ParserKind("one_hot", "labels", (1,), optional=_FLAG_OPTIONS,
+               summary="one column per value (1 or blank) -> the label of the column that is set"),
 )}
-
-CASES = ("keep", "upper", "lower", "fold")
 
 
 @dataclass(frozen=True)
@@ -301,7 +564,8 @@ class ParserSpec:
 
     @property
     def writes(self) -> tuple[str, ...]:
-        return self.into + tuple(self.when_blank)
+        """Element columns written: `into`, then the `when_blank` elements it does not write already."""
+        return self.into + tuple(c for c in self.when_blank if c not in self.into)
 
 
 @dataclass
@@ -321,13 +585,13 @@ def run_parser(spec: ParserSpec, frame: pd.DataFrame, incident_dates: pd.Series 
     bad = None
     name = spec.parser
     if name == "datetime":
-        parts, bad = date_time(first, opts["format"])
+        parts, bad = date_time(first, opts.get("format"), opts.get("timezone"))
         values = [parts["date"], parts["hours"], parts["minutes"]]
     elif name == "date":
-        iso, bad = date_only(first, opts.get("format"))
+        iso, bad = date_only(first, opts.get("format"), opts.get("timezone"))
         values = [iso]
     elif name == "time":
-        parts, bad = time_only(first, opts.get("format", "%H:%M"))
+        parts, bad = time_only(first, opts.get("format"))
         values = [parts["hours"], parts["minutes"]]
     elif name == "coordinates":
         if len(spec.inputs) == 2:
@@ -355,21 +619,26 @@ def run_parser(spec: ParserSpec, frame: pd.DataFrame, incident_dates: pd.Series 
         ends = incident_dates if incident_dates is not None else _na(frame.index)
         values = [years_between(first, ends, opts.get("format"))]
     elif name == "split":
-        values = [split_list(first, opts["separator"])]
+        values = ([split_list(first, opts["separator"])] if len(spec.into) == 1
+                  else split_positions(first, opts["separator"], len(spec.into)))
     elif name == "text":
         values = [text(first, opts.get("trim", "true") == "true", opts.get("case", "keep"))]
     elif name == "join":
         values = [joined(pd.DataFrame(cells, index=frame.index), opts.get("separator", " "))]
     elif name == "any_of":
-        values = [any_of(first, tuple(opts["values"]), opts.get("then", "YES"), opts.get("else", "NO"),
-                         opts.get("separator", SEP))]
-    elif name == "flags":
-        values = [flags(pd.DataFrame(cells, index=frame.index), spec.labels, opts.get("none"))]
+        values = [any_of(pd.DataFrame(cells, index=frame.index), tuple(opts["values"]), opts.get("then", "YES"),
+                         opts.get("else", "NO"), opts.get("separator", SEP), opts.get("case", "fold"),
+                         opts.get("if_blank"))]
+    elif name in ("flags", "one_hot"):
+        values = [flags(pd.DataFrame(cells, index=frame.index), spec.labels, opts.get("none"), opts.get("if_blank"))]
     else:  # flows/config.py refuses unknown parsers before any data is read
         raise ValueError(f"unknown parser {name!r}")
     out = {column: value.astype("str") for column, value in zip(spec.into, values)}
     if spec.when_blank:
         absent = pd.DataFrame(cells, index=frame.index).isna().all(axis=1)
         for column, value in spec.when_blank.items():
-            out[column] = pd.Series(value, index=frame.index, dtype="str").where(absent)
+            if column in out:  # its own output: the value where the input is blank
+                out[column] = out[column].mask(absent, value).astype("str")
+            else:
+                out[column] = pd.Series(value, index=frame.index, dtype="str").where(absent)
     return Parsed(columns=out, bad=bad, source=first if bad is not None else None)
