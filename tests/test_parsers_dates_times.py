@@ -6,11 +6,10 @@ import json
 import pandas as pd
 import pytest
 
-from flows.config import load_profile, load_reference
-from flows.errors import ConfigError
+from flows.config import load_profile
 from flows.read import read_single
 from tests.conftest import AS_OF, REAL_EXPORTS, values, write_profile
-from tests.test_parsers_values import PROFILE as BASE_PROFILE
+from tests.test_parsers_values import PROFILE as BASE_PROFILE, ref  # noqa: F401  (fixture)
 from transforms.parsers import date_only, date_time, format_pattern, time_only, years_between
 
 
@@ -145,11 +144,6 @@ def test_a_utc_offset_without_a_time_zone_is_never_copied_as_wall_clock():
 
 
 # ------------------------------------------------------------------------------------ the profile
-
-@pytest.fixture(scope="module")
-def ref():
-    return load_reference()
-
 
 def test_excel_serial_time_zone_and_formatless_datetime_load(tmp_path, ref):
     path = write_profile(tmp_path, "parsers:\n  incidents:\n"

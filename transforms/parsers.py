@@ -385,7 +385,7 @@ def boolean(s: pd.Series, true_value: str = "YES", false_value: str = "NO") -> p
 def _entries(s: pd.Series, separator: str) -> pd.Series:
     """The non-empty entries of each cell, trimmed, one per row of a Series indexed like `s` (repeated)."""
     out = s.str.split(re.escape(separator) if separator.strip() else r"\s+", regex=True)
-    tokens = out.explode().str.strip()
+    tokens = out.explode().astype("str").str.strip()
     return tokens[tokens.notna() & (tokens != "")]
 
 
@@ -448,7 +448,7 @@ def any_of(s: pd.Series | pd.DataFrame, values: tuple[str, ...], then: str = "YE
     wanted = set(_folded(pd.Series(list(values), dtype="str"), case))
     hit = pd.Series(False, index=frame.index)
     for column in frame.columns:
-        tokens = _folded(frame[column].str.split(separator, regex=False).explode(), case)
+        tokens = _folded(frame[column].astype("str").str.split(separator, regex=False).explode().astype("str"), case)
         hit |= tokens.isin(wanted).groupby(level=0).any().reindex(frame.index, fill_value=False).astype(bool)
     out = pd.Series(np.where(hit, then, otherwise), index=frame.index, dtype="str")
     blank_value = otherwise if if_blank is None else if_blank
