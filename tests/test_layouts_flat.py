@@ -46,7 +46,9 @@ def test_flat_rows_collapse_into_incidents_with_distinct_subjects_and_officers()
     assert values(off["Case"]) == ["A", "A", "B"]
     assert values(off["Force"]) == ["Hands;Taser", "Hands", "Firearm (Discharged)"]
     assert values(off["_source_row"]) == [2, 4, 5]
-    assert result.summary == {"kind": "flat", "rows": 5, "incidents": 2, "subjects": 3, "officers": 3}
+    assert result.summary == {"kind": "flat", "rows": 5, "incidents": 2, "subjects": 3, "officers": 3,
+                              "rows_per_segment": {"incidents": {"2": 1, "3": 1}, "subjects": {"1": 2, "3": 1},
+                                                   "officers": {"1": 1, "2": 2}}}
 
 
 def test_flat_conflicting_values_are_kept_for_the_rules_unless_a_policy_says_otherwise():
@@ -183,7 +185,9 @@ def test_flat_export_runs_end_to_end_with_accounting_and_json(run_cli, tmp_path)
     manifest = json.loads((folder / "manifest.json").read_text())
     assert manifest["layout"] == {"kind": "flat", "source_rows": 6, "header_repeats": 1, "blank_rows": 0,
                                   "rows_with_errors": 0, "rows_collapsed": 5, "incidents": 2, "subjects": 3,
-                                  "officers": 3, "incidents_with_errors": 0}
+                                  "officers": 3, "incidents_with_errors": 0,
+                                  "rows_per_segment": {"incidents": {"2": 1, "3": 1}, "subjects": {"1": 2, "3": 1},
+                                                       "officers": {"1": 1, "2": 2}}}
     assert manifest["rows"]["incidents"] == {"read": 2, "blank": 0, "emitted": 1, "rejected": 0,
                                              "not_reportable": 1, "other_months": 0}
     not_reportable = pd.read_csv(folder / "not_reportable.csv", dtype=str)
