@@ -24,6 +24,7 @@ ORI_PATTERN = re.compile(r"[A-Z0-9]{9}")
 PROFILE_KEYS = {
     "agency_ori", "reporting_agency_ori", "agency_kind", "agency_name", "crosswalks", "columns",
     "defaults", "encoding", "reporting_start", "state_program", "justice_counts_robbery", "layout", "parsers", "source",
+    "additional_agency_oris",
 }
 CROSSWALK_KEYS = {"element", "table", "map", "description", "notes", "trim", "case"}
 CROSSWALK_CASES = ("exact", "fold")
@@ -156,6 +157,19 @@ def _as_mapping(value, path, key) -> dict:
     if not isinstance(value, dict):
         raise ConfigError(path, "must be a mapping", key)
     return value
+
+
+def _additional_oris(value, path) -> tuple[str, ...]:
+    """`additional_agency_oris: [ORI, ...]`: other agencies (I1) whose incidents this profile submits."""
+    if value is None:
+        return ()
+    if not isinstance(value, list):
+        raise ConfigError(path, "must be a list of nine-character ORIs, e.g. [\"IL0160100\"]", "additional_agency_oris")
+    for i, ori in enumerate(value):
+        if not isinstance(ori, str) or not ORI_PATTERN.fullmatch(ori):
+            raise ConfigError(path, f"'{ori}' is not a nine-character ORI (capital letters and digits)",
+                              f"additional_agency_oris[{i}]")
+    return tuple(value)
 
 
 def _per_table(value, path, key, ref: Reference) -> dict[str, dict[str, str]]:
@@ -303,6 +317,7 @@ def load_profile(path: Path, ref: Reference) -> Profile:
                           "justice_counts_robbery")
     settings = {k: v for k, v in data.items() if k in ("agency_name", "reporting_start", "state_program")}
     settings["justice_counts_robbery"] = robbery
+    settings["additional_agency_oris"] = _additional_oris(data.get("additional_agency_oris"), path)
     layout = _layout(data.get("layout"), path, columns)
     if layout.kind != "tables":
         for table in TABLES:  # the incident key is the case number of every table

@@ -83,7 +83,10 @@ def validate_scope(scoped, config: Configuration, as_of: pd.Timestamp, unmapped)
     ref, catalog = config.ref, config.catalog
     ctx = CheckContext(as_of=as_of, agency_kind=config.profile.agency_kind,
                        codes={name: frozenset(values) for name, values in ref.codes.items()},
-                       offenses=ref.offenses)
+                       offenses=ref.offenses,
+                       agency_oris=frozenset((config.profile.agency_ori,
+                                              *config.profile.settings.get("additional_agency_oris", ()))),
+                       reporting_agency_ori=config.profile.reporting_agency_ori)
     schemas = build_schemas(catalog, ctx)
     incidents = with_cross_segment_columns(scoped.incidents, scoped.subjects, scoped.officers)
     found = validation_findings(incidents, scoped.subjects, scoped.officers, schemas, catalog,

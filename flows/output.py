@@ -223,7 +223,7 @@ def month_files(prepared, month: str, as_of: pd.Timestamp, run_id: str | None, r
             message = dict(by_row[item.row])
             message["Action"] = item.action
             messages.append(message)
-        ledger_rows.append({"kind": "incident", "incident_date": item.incident_date,
+        ledger_rows.append({"kind": "incident", "agency_ori": item.agency_ori, "incident_date": item.incident_date,
                             "agency_case_number": item.agency_case_number, "action": item.action,
                             "content_sha256": None if item.action == "Remove" else item.content_sha256})
     if zr_action == "AddOnly":
@@ -233,7 +233,8 @@ def month_files(prepared, month: str, as_of: pd.Timestamp, run_id: str | None, r
     stem = file_stem(profile, as_of)
     named = [(f"{stem}_{i:04d}.json", json_bytes(m)) for i, m in enumerate(messages, start=1)]
     for i, row in enumerate(ledger_rows):
-        row.update(seq=i + 1, agency_ori=profile.agency_ori, month=month, file_name=named[i][0])
+        row.setdefault("agency_ori", profile.agency_ori)  # an incident keeps its own I1 (additional_agency_oris)
+        row.update(seq=i + 1, month=month, file_name=named[i][0])
     exit_code = 1 if len(errors) else 0
     actions = pd.Series([r["action"] for r in ledger_rows if r["kind"] == "incident"], dtype="str").value_counts()
     manifest = {

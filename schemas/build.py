@@ -41,6 +41,10 @@ class CheckContext:
     agency_kind: str  # local | federal | tribal
     codes: dict[str, frozenset] = field(repr=False)  # code table name -> valid codes
     offenses: pd.DataFrame = field(repr=False)  # mappings/offenses.yaml
+    # The submitter (agency profile): I1 must be one of agency_oris (agency_ori + additional_agency_oris),
+    # I4 must be reporting_agency_ori. Empty / None: not checked (rule tests without a profile).
+    agency_oris: frozenset = frozenset()
+    reporting_agency_ori: str | None = None
 
 
 # --- `when` ---------------------------------------------------------------------------------

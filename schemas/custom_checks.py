@@ -10,7 +10,7 @@ import operator
 
 import pandas as pd
 
-from schemas.primitives import decimals, ints, iso_dates, not_matching, text_compare, token_count
+from schemas.primitives import decimals, full_match, ints, iso_dates, not_matching, text_compare, token_count
 
 ORI_PATTERN = r"[A-Z0-9]{9}"  # UNKNOWN01 (I10: unknown agency) matches too
 CASE_NUMBER_PATTERN = r"[A-Za-z0-9-]{1,20}"  # I2 format; UNKNOWN (I10: unknown case number) matches too
@@ -63,6 +63,27 @@ def action_time_before_incident(df: pd.DataFrame, ctx) -> pd.Series:
     minute = pd.Series((stamp.dt.hour * 60 + stamp.dt.minute).to_numpy(dtype="float64", na_value=float("nan")),
                        index=df.index)
     return _after(df, day, minute) & stamp.notna()
+
+
+# --- I1 / I4 submitter ------------------------------------------------------------------------
+
+def _not_one_of(s: pd.Series, allowed) -> pd.Series:
+    """A well-formed ORI (ill-formed ones are the FORMAT rules' business) outside `allowed`."""
+    return (full_match(s, ORI_PATTERN) & ~s.isin(list(allowed)).fillna(False)).astype(bool)
+
+
+def agency_ori_not_in_profile(df: pd.DataFrame, ctx) -> pd.Series:
+    """I1: the incident's agency must be the profile's agency_ori or one of its additional_agency_oris."""
+    if not ctx.agency_oris:
+        return _false(df)
+    return _not_one_of(df["agency_ori"], ctx.agency_oris)
+
+
+def reporting_ori_not_in_profile(df: pd.DataFrame, ctx) -> pd.Series:
+    """I4: the reporting agency must be the profile's reporting_agency_ori, the submitter the files are named for."""
+    if ctx.reporting_agency_ori is None:
+        return _false(df)
+    return _not_one_of(df["reporting_agency_ori"], [ctx.reporting_agency_ori])
 
 
 # --- I10 / I11 other agencies ---------------------------------------------------------------

@@ -29,8 +29,11 @@ CODES = {name: frozenset(str(k) for k in t["values"]) for name, t in CODES_DOC["
 AS_OF = pd.Timestamp("2024-03-15 10:00:00")
 
 
-def context(agency_kind: str = "local", as_of: pd.Timestamp = AS_OF) -> CheckContext:
-    return CheckContext(as_of=as_of, agency_kind=agency_kind, codes=CODES, offenses=OFFENSES)
+def context(agency_kind: str = "local", as_of: pd.Timestamp = AS_OF,
+            agency_oris: tuple[str, ...] = ("TORI01201",), reporting_agency_ori: str | None = "TORI01201") -> CheckContext:
+    """The checks' context; the profile submits as TORI01201 for itself (I1-NOT-PROFILE, I4-NOT-PROFILE)."""
+    return CheckContext(as_of=as_of, agency_kind=agency_kind, codes=CODES, offenses=OFFENSES,
+                        agency_oris=frozenset(agency_oris), reporting_agency_ori=reporting_agency_ori)
 
 
 SCHEMAS = build_schemas(CATALOG, context())
@@ -270,6 +273,19 @@ def test_special_ages_accepted(age):
 def test_years_of_service_strictly_less_than_age_minus_18(age, years, rules):
     """§3.2.4.11: 'Value must be less than age (Data Element O4) minus 18'."""
     found = run(baseline(), {"officer": {1: {"age": age, "years_of_service": years}}})
+    assert [r for _, _, _, r in tuples(found)] == rules
+
+
+@pytest.mark.parametrize("agency_oris, reporting, i1, i4, rules", [
+    (("TORI01201", "NY0000000"), "TORI01201", "NY0000000", "TORI01201", []),           # listed agency
+    (("TORI01201", "NY0000000"), "TORI01201", "TORI01201", "NY0000000", ["I4-NOT-PROFILE"]),  # list is I1 only
+    (("TORI01201",), "TORI01299", "TORI01201", "TORI01201", ["I4-NOT-PROFILE"]),
+    (("TORI01201",), "TORI01201", "UNKNOWN01", "TORI01201", ["I1-NOT-PROFILE"]),
+    ((), None, "NY0000000", "NY0000000", []),                                            # no profile: unchecked
+])
+def test_submitter_oris_come_from_the_profile(agency_oris, reporting, i1, i4, rules):
+    ctx = context(agency_oris=agency_oris, reporting_agency_ori=reporting)
+    found = run(baseline(), {"incident": {0: {"agency_ori": i1, "reporting_agency_ori": i4}}}, ctx=ctx)
     assert [r for _, _, _, r in tuples(found)] == rules
 
 
