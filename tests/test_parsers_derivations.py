@@ -93,12 +93,12 @@ def test_split_into_several_elements_puts_entry_i_into_element_i(cell, expected)
 
 def test_when_blank_may_name_the_element_the_parser_writes(tmp_path, ref):
     path = write_profile(tmp_path, "layout: {kind: flat, incident_key: Case}\nparsers:\n  subjects:\n"
-                         "    - parser: one_hot\n      into: gender\n      when_blank: {gender: U}\n"
+                         "    - parser: one_hot\n      into: gender\n      when_blank: {gender: UNKNOWN}\n"
                          "      columns: {Suspect Gender Female: F, Suspect Gender Male: M}\n")
     spec = load_profile(path, ref).parsers["subjects"][0]
     assert spec.writes == ("gender",)
     out = run_parser(spec, genders((None, "1"), (None, None), ("1", "1"))).columns
-    assert values(out["gender"]) == ["M", "U", "F;M"]
+    assert values(out["gender"]) == ["M", "UNKNOWN", "F;M"]
 
 
 def test_when_blank_on_its_own_output_fills_only_blank_inputs():

@@ -67,6 +67,13 @@ def test_coordinates_from_parentheses_wkt_point_and_plain_pair():
     assert values(out["lon"]) == ["-81.379028582", "-81.3790", "-81.4", None, None]
 
 
+def test_a_plain_pair_that_reads_as_longitude_first_is_not_swapped_silently():
+    # latitude first, -81.379 / 28.54 would lie off Antarctica; American Samoa and Guam stay readable
+    out = coordinates(s("-81.3790, 28.5413", "-14.2756, -170.7020", "13.4443, 144.7937"))
+    assert values(out["lat"]) == ["-81.3790, 28.5413", "-14.2756", "13.4443"]
+    assert values(out["lon"]) == [None, "-170.7020", "144.7937"]
+
+
 def test_coordinates_from_two_columns_pass_through():
     spec = ParserSpec(parser="coordinates", inputs=("Lat", "Lon"), into=("address_latitude", "address_longitude"))
     frame = pd.DataFrame({"Lat": s(" 40.1 ", None), "Lon": s("-79.9", None)})

@@ -331,13 +331,19 @@ def years_between(start: pd.Series, end_iso: pd.Series, fmt: str | None = None) 
 
 def coordinates(s: pd.Series) -> pd.DataFrame:
     """`(28.5413, -81.3790)`, `28.5413, -81.3790` (latitude first) or WKT `POINT (-81.3790 28.5413)`
-    (longitude first) as `lat`, `lon` text. Other text is kept in `lat`."""
+    (longitude first) as `lat`, `lon` text. Other text is kept in `lat`.
+
+    A plain pair whose first number is negative and second positive is not read: latitude first it
+    lies south-east of the equator and Greenwich, where no US agency is; it is most likely a longitude
+    first (`-81.3790, 28.5413`), so it is kept as written for the latitude edit to report.
+    """
     point = _fullmatch(s, rf"POINT\s*\(\s*({_NUM})\s+({_NUM})\s*\)", flags=re.IGNORECASE)
     pair = _fullmatch(s, rf"\(?\s*({_NUM})\s*[,;]?\s+({_NUM})\s*\)?|\(?\s*({_NUM})\s*[,;]\s*({_NUM})\s*\)?")
     pair_lat = pair[0].fillna(pair[2])
     pair_lon = pair[1].fillna(pair[3])
-    lat = point[1].fillna(pair_lat)
-    lon = point[0].fillna(pair_lon)
+    swapped = (pd.to_numeric(pair_lat, errors="coerce") < 0) & (pd.to_numeric(pair_lon, errors="coerce") > 0)
+    lat = point[1].fillna(pair_lat.mask(swapped))
+    lon = point[0].fillna(pair_lon.mask(swapped))
     read = lat.notna() & lon.notna()
     return pd.DataFrame({"lat": lat.where(read, s).astype("str"), "lon": lon.where(read).astype("str")},
                         index=s.index)
