@@ -28,7 +28,8 @@ PROFILE_KEYS = {
 }
 CROSSWALK_KEYS = {"element", "table", "map", "description", "notes", "trim", "case"}
 CROSSWALK_CASES = ("exact", "fold")
-SOURCE_KEYS = {"sheet"}
+SOURCE_KEYS = {"sheet", "null_values", "keep_rows"}
+ROW_FILTER_KEYS = {"column", "in", "not_in", "table"}
 LAYOUT_KEYS = {
     "tables": {"kind"},
     "flat": {"kind", "incident_key", "incidents", "subjects", "officers"},
@@ -86,6 +87,8 @@ class Profile:
     layout: Layout = field(default_factory=Layout)
     parsers: dict = field(default_factory=lambda: {t: () for t in TABLES})  # table -> (ParserSpec, ...)
     sheet: str | None = None  # source.sheet: the workbook sheet of a one-sheet layout
+    null_values: tuple[str, ...] = ()  # source.null_values: cell texts that mean "empty" in this export
+    keep_rows: tuple = ()  # source.keep_rows: (transforms.source_rows.RowFilter, ...), all must hold
 
     def source_columns(self, table: str) -> list[str]:
         """RMS columns that feed `table`: renamed by `columns`, read by a parser, or named by the layout."""
@@ -324,10 +327,10 @@ def load_profile(path: Path, ref: Reference) -> Profile:
             if layout.incident_key not in columns[table] and "agency_case_number" not in columns[table].values():
                 columns[table] = {layout.incident_key: "agency_case_number", **columns[table]}
     parsers = _parsers(data.get("parsers"), path, ref, columns, defaults)
-    sheet = _source(data.get("source"), path, layout)
+    source = _source(data.get("source"), path, layout)
     return Profile(path=path, agency_ori=ori, reporting_agency_ori=reporting, agency_kind=kind,
                    crosswalks=crosswalks, columns=columns, defaults=defaults, encoding=encoding,
-                   sha256=digest, settings=settings, layout=layout, parsers=parsers, sheet=sheet)
+                   sha256=digest, settings=settings, layout=layout, parsers=parsers, **source)
 
 
 # ----------------------------------------------------------------------------- layout, parsers, source
@@ -547,11 +550,12 @@ def _parsers(value, path, ref: Reference, columns, defaults) -> dict[str, tuple[
     return out
 
 
-def _source(value, path, layout: Layout) -> str | None:
+def _source(value, path, layout: Layout) -> dict:
     value = _as_mapping(value, path, "source")
     unknown = set(value) - SOURCE_KEYS
     if unknown:
-        raise ConfigError(path, f"unknown option(s): {', '.join(sorted(unknown))} (allowed: sheet)", "source")
+        raise ConfigError(path, f"unknown option(s): {', '.join(sorted(unknown))} "
+                          f"(allowed: {', '.join(sorted(SOURCE_KEYS))})", "source")
     sheet = value.get("sheet")
     if sheet is not None:
         if not isinstance(sheet, str) or not sheet.strip():
@@ -560,4 +564,55 @@ def _source(value, path, layout: Layout) -> str | None:
             raise ConfigError(path, "applies to the one-sheet layouts (flat, incident-lists); the tables layout "
                               "reads the sheets incidents, subjects and officers", "source.sheet")
         sheet = sheet.strip()
-    return sheet
+    nulls = value.get("null_values", [])
+    if (not isinstance(nulls, list) or not all(isinstance(v, str) and v.strip() for v in nulls)):
+        raise ConfigError(path, "must be a list of cell texts that mean 'empty' in this export, e.g. "
+                          "[\"NULL\", \"-\", \"N/A\"] (each non-blank; compared case-sensitively after "
+                          "trimming spaces)", "source.null_values")
+    return {"sheet": sheet, "null_values": tuple(dict.fromkeys(v.strip() for v in nulls)),
+            "keep_rows": _row_filters(value.get("keep_rows"), path, layout)}
+
+
+def _row_filters(value, path, layout: Layout) -> tuple:
+    """`source.keep_rows`: one condition or a list of them, `{column: C, in: [..]}` or `{column: C,
+    not_in: [..]}`, plus `table:` with the tables layout. A row is kept when every condition holds."""
+    from transforms.source_rows import RowFilter
+
+    if value is None:
+        return ()
+    entries = [value] if isinstance(value, dict) else value
+    if not isinstance(entries, list) or not entries:
+        raise ConfigError(path, "must be a condition {column: NAME, in: [VALUES]} (or not_in), or a list of "
+                          "them", "source.keep_rows")
+    out = []
+    for i, entry in enumerate(entries):
+        key = f"source.keep_rows[{i}]" if isinstance(value, list) else "source.keep_rows"
+        entry = _as_mapping(entry, path, key)
+        unknown = set(entry) - ROW_FILTER_KEYS
+        if unknown:
+            raise ConfigError(path, f"unknown option(s): {', '.join(sorted(unknown))} "
+                              f"(allowed: {', '.join(sorted(ROW_FILTER_KEYS))})", key)
+        column = entry.get("column")
+        if not isinstance(column, str) or not column.strip():
+            raise ConfigError(path, "needs 'column': the export column the condition reads", key)
+        modes = [m for m in ("in", "not_in") if m in entry]
+        if len(modes) != 1:
+            raise ConfigError(path, "needs exactly one of 'in' (keep rows holding one of these values) or "
+                              "'not_in' (keep rows holding none of them)", key)
+        values = entry[modes[0]]
+        if isinstance(values, str):
+            values = [values]
+        if not isinstance(values, list) or not values or not all(isinstance(v, str) for v in values):
+            raise ConfigError(path, "must be a list of cell values (text; \"\" stands for a blank cell)",
+                              f"{key}.{modes[0]}")
+        table = entry.get("table")
+        if layout.kind == "tables":
+            if table not in TABLES:
+                raise ConfigError(path, f"needs 'table' ({', '.join(TABLES)}): the tables layout reads three "
+                                  "tables", key)
+        elif table is not None:
+            raise ConfigError(path, f"'table' applies to the tables layout only; the {layout.kind} layout "
+                              "filters the rows of its one sheet", key)
+        out.append(RowFilter(column=column.strip(), values=tuple(dict.fromkeys(v.strip() for v in values)),
+                             keep=modes[0] == "in", table=table))
+    return tuple(out)

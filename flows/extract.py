@@ -10,6 +10,7 @@ import pandas as pd
 from flows.config import SEGMENT_OF, TABLES, Profile, Reference
 from flows.errors import FatalInputError
 from flows.read import SourceFile, read_single, read_tables
+from flows.source_options import code_columns, filter_sheet, filter_tables, with_null_values
 from transforms.canonical import canonical_columns, is_meta, missing_columns, with_all_columns
 from transforms.crosswalk import crosswalked
 from transforms.layouts import (LIST_LENGTH_VALUE, N_SOURCE_ROWS, SegmentSpec, flat_tables, header_repeats,
@@ -35,6 +36,7 @@ class Extract:
     files: list[SourceFile]
     sources: dict[str, str] = field(default_factory=dict)
     layout: dict | None = None  # source rows -> segments accounting (manifest `layout`)
+    filtered_rows: dict = field(default_factory=dict)  # tables layout: rows excluded by source.keep_rows
 
 
 @dataclass(frozen=True)
@@ -59,7 +61,7 @@ def laid_out(table, profile: Profile) -> tuple[dict[str, pd.DataFrame], dict]:
     """The one sheet of a flat/incident-lists export as three raw tables, and its row accounting."""
     layout = profile.layout
     where = Where(table.file, table.sheet, table.source)
-    frame = table.frame.reset_index(drop=True)
+    frame = with_null_values(table.frame.reset_index(drop=True), profile)
     named = [layout.incident_key]
     for t in TABLES:
         segment = layout.segments[t]
@@ -70,6 +72,7 @@ def laid_out(table, profile: Profile) -> tuple[dict[str, pd.DataFrame], dict]:
         _absent(where, missing, "column(s) named by the profile's layout or parsers are missing")
     repeats = header_repeats(frame)
     kept, blank = without_blank_rows(frame[~repeats.to_numpy()])
+    kept, filtered = filter_sheet(kept, profile, where)
     segments = {t: SegmentSpec(columns=tuple(c for c in profile.source_columns(t) if c in frame.columns),
                                key=layout.segments[t].key, collapse=layout.segments[t].collapse,
                                lists=layout.segments[t].lists,
@@ -79,11 +82,13 @@ def laid_out(table, profile: Profile) -> tuple[dict[str, pd.DataFrame], dict]:
         result = flat_tables(kept, layout.incident_key, segments)
     else:
         result = incident_list_tables(kept, layout.incident_key, layout.separator, segments)
-    used = {c for t in TABLES for c in segments[t].columns}
+    used = {c for t in TABLES for c in segments[t].columns} | {f.column for f in profile.keep_rows}
     unused = [c for c in frame.columns if not is_meta(c) and c not in used]
     summary = {"kind": layout.kind, "source_rows": len(frame), "header_repeats": int(repeats.sum()),
                "blank_rows": blank, **{k: v for k, v in result.summary.items() if k != "kind"},
                "unused_columns": unused}
+    if profile.keep_rows:
+        summary |= {"rows_filtered": sum(f["rows"] for f in filtered), "row_filters": filtered}
     return result.tables, summary
 
 
@@ -157,25 +162,31 @@ def _accounting(summary: dict, incidents: pd.DataFrame) -> dict:
     out["rows_with_errors"] = with_errors
     out["rows_collapsed"] = rows - with_errors
     out["incidents_with_errors"] = int(issue.sum())
-    order = ["kind", "source_rows", "header_repeats", "blank_rows", "rows_with_errors", "rows_collapsed",
+    order = ["kind", "source_rows", "header_repeats", "blank_rows", "rows_filtered", "rows_with_errors", "rows_collapsed",
              "incidents", "subjects", "officers", "incidents_with_errors"]
     return {k: out[k] for k in order if k in out} | {k: v for k, v in out.items() if k not in order}
 
 
 def read_extract(source: Path, profile: Profile, ref: Reference) -> Extract:
     if profile.layout.kind == "tables":
-        raw, files = read_tables(Path(source), TABLES, profile.encoding)
+        raw, files = read_tables(Path(source), TABLES, profile.encoding,
+                                 {t: code_columns(profile, ref, t) for t in TABLES})
         tables, read, blank = {}, {}, {}
         for table in TABLES:
             read[table] = len(raw[table].frame)
-            tables[table], blank[table] = without_blank_rows(raw[table].frame)
+            tables[table], blank[table] = without_blank_rows(with_null_values(raw[table].frame, profile))
         where = {t: Where(raw[t].file, raw[t].sheet, raw[t].source) for t in TABLES}
+        tables, filtered, row_filters = filter_tables(tables, profile, where)
         summary = {"kind": "tables", "source_rows": sum(read.values()), "header_repeats": 0,
                    "blank_rows": sum(blank.values()), "rows": sum(len(f) for f in tables.values()),
                    **{t: len(tables[t]) for t in TABLES}}
+        if profile.keep_rows:
+            summary |= {"rows_filtered": sum(filtered.values()), "row_filters": row_filters}
         unused = []
     else:
-        single, files = read_single(Path(source), profile.sheet, profile.encoding)
+        single, files = read_single(Path(source), profile.sheet, profile.encoding,
+                                    set().union(*(code_columns(profile, ref, t) for t in TABLES)))
+        filtered = {}
         tables, summary = laid_out(single, profile)
         unused = summary.pop("unused_columns")
         read, blank = {t: len(tables[t]) for t in TABLES}, {t: 0 for t in TABLES}
@@ -213,7 +224,7 @@ def read_extract(source: Path, profile: Profile, ref: Reference) -> Extract:
     frames, unmapped = crosswalk_frames(local, profile, ref)
     return Extract(frames=frames, local=local, unmapped=unmapped, rows_read=read, blank_rows=blank,
                    extra_columns=extras, files=files, sources={t: where[t].source for t in TABLES},
-                   layout=summary)
+                   layout=summary, filtered_rows=filtered)
 
 
 def crosswalk_frames(local: dict[str, pd.DataFrame], profile: Profile, ref: Reference):

@@ -136,6 +136,8 @@ def row_accounting(prepared, emitted_rows, rejected_rows, excluded_rows) -> dict
     for table in TABLES:
         counts = states[table].value_counts()
         entry = {"read": extract.rows_read[table], "blank": extract.blank_rows[table]}
+        if extract.filtered_rows:  # tables layout with source.keep_rows: rows excluded by the filters
+            entry["filtered"] = extract.filtered_rows[table]
         keys = ("emitted", "rejected", "not_reportable", "other_months") + (("orphaned",) if table != "incidents" else ())
         entry.update({k: int(counts.get(k, 0)) for k in keys})
         rows[table] = entry

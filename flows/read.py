@@ -3,6 +3,13 @@
 Every cell becomes text (or NA when empty) so that codes such as `01` keep their leading zeros;
 typing happens later, in the transforms. Anything that makes the file unreadable as a whole is a
 FatalInputError naming the file, sheet, column and row.
+
+A numeric Excel cell holds a number, not the text the RMS shows: a ZIP code `02134` is stored as
+2134 with the number format `00000`. Columns that feed codes (`code_columns`, chosen by the caller
+from the profile) get the text their number format displays; the formats of their numeric cells
+are read with openpyxl (calamine does not expose them), only for those columns. A format that cannot
+be rendered faithfully there (decimals, thousands separators, percentages, conditions...) stops the
+run instead of guessing the code.
 """
 from __future__ import annotations
 
@@ -125,14 +132,180 @@ def _cell_text(value):
     return str(value)
 
 
+GENERAL_FORMATS = ("general", "@", "")  # `@` (Text) shows a number typed into it as General does
+LITERAL_CHARACTERS = set(" -()/:+")  # shown as they are, without quotes or a backslash
+
+
+def _format_sections(fmt: str) -> list[str]:
+    """The `;`-separated sections of an Excel number format (quotes and backslash escapes respected)."""
+    sections, current, quoted, escaped = [], "", False, False
+    for ch in fmt:
+        if escaped:
+            current, escaped = current + ch, False
+        elif ch == "\\":
+            current, escaped = current + ch, True
+        elif ch == '"':
+            current, quoted = current + ch, not quoted
+        elif ch == ";" and not quoted:
+            sections.append(current)
+            current = ""
+        else:
+            current += ch
+    return sections + [current]
+
+
+def _format_tokens(section: str) -> list[tuple[str, str]] | None:
+    """('digit', '0'|'#') and ('text', literal) tokens of a digits-only format section, or None when the
+    section uses anything else (decimals, separators, %, exponents, colours, conditions, fills)."""
+    tokens, i = [], 0
+    while i < len(section):
+        ch = section[i]
+        if ch == '"':
+            end = section.find('"', i + 1)
+            if end < 0:
+                return None
+            tokens.append(("text", section[i + 1:end]))
+            i = end + 1
+            continue
+        if ch == "\\" and i + 1 < len(section):
+            tokens.append(("text", section[i + 1]))
+            i += 2
+            continue
+        if ch in "0#":
+            tokens.append(("digit", ch))
+        elif ch in LITERAL_CHARACTERS:
+            tokens.append(("text", ch))
+        else:
+            return None
+        i += 1
+    return tokens
+
+
+def displayed_number(value, fmt: str | None) -> str | None:
+    """The text Excel shows for the number `value` under the number format `fmt`, or None when this
+    reader cannot render that format faithfully. General and Text (`@`) show the number itself;
+    zero-padding and literal formats (`00000`, `0000000`, `00000-0000`, `"A"000`) are rendered as Excel
+    does: digits fill the placeholders from the right, extra digits go to the leftmost one, `0` pads
+    with a zero and `#` with nothing."""
+    if (fmt or "").strip().lower() in GENERAL_FORMATS:
+        return _cell_text(value)
+    sections = _format_sections(fmt)
+    if len(sections) > 4:
+        return None
+    sign = ""
+    if value < 0 and len(sections) >= 2:
+        section, value = sections[1], -value
+    elif value < 0:
+        section, sign, value = sections[0], "-", -value
+    elif value == 0 and len(sections) >= 3:
+        section = sections[2]
+    else:
+        section = sections[0]
+    if section.strip().lower() in GENERAL_FORMATS:
+        return sign + _cell_text(value)
+    tokens = _format_tokens(section)
+    if not tokens or not float(value).is_integer() or abs(value) >= 1e15:
+        return None
+    slots = [i for i, (kind, _) in enumerate(tokens) if kind == "digit"]
+    if not slots:
+        return None  # the number is not shown at all (a format that is only text): nothing to recover
+    digits = str(int(value)).lstrip("0")
+    shown = {}
+    for position, slot in enumerate(reversed(slots)):
+        digit = digits[len(digits) - 1 - position] if position < len(digits) else None
+        shown[slot] = digit if digit is not None else ("0" if tokens[slot][1] == "0" else "")
+    extra = digits[:max(len(digits) - len(slots), 0)]
+    shown[slots[0]] = extra + shown[slots[0]]
+    if not "".join(shown.values()):
+        return None  # zero under `#`: Excel shows nothing, and a blank is not the code
+    return sign + "".join(shown.get(i, text) for i, (kind, text) in enumerate(tokens))
+
+
 def _column_text(values: pd.Series) -> pd.Series:
     if pd.api.types.infer_dtype(values, skipna=False) == "string":
         return values.replace("", None).astype("str")
     return values.map(_cell_text).astype("str")
 
 
-def read_workbook(path: Path, sheets: tuple[str | None, ...]) -> tuple[dict[str, RawTable], SourceFile]:
-    """The named sheets (None: the first sheet of the workbook), keyed by the names asked for."""
+def _is_number(value) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
+
+
+class _FormatsUnreadable(Exception):
+    pass
+
+
+class _Formats:
+    """Number formats of chosen cells, read with openpyxl in read-only mode (opened once per workbook)."""
+
+    def __init__(self, data: bytes):
+        self.data, self.book = data, None
+
+    def of(self, sheet: str, cells: list[tuple[int, int]]) -> dict[tuple[int, int], str]:
+        """{(row, column): number format} for 1-based sheet cells; one pass over their bounding box."""
+        import openpyxl
+
+        if self.book is None:
+            try:
+                self.book = openpyxl.load_workbook(io.BytesIO(self.data), read_only=True)
+            except Exception as exc:  # openpyxl raises many types for a file it cannot open (.xls among them)
+                raise _FormatsUnreadable(type(exc).__name__) from None
+        wanted = set(cells)
+        rows, columns = [r for r, _ in cells], [c for _, c in cells]
+        out = {}
+        for line in self.book[sheet].iter_rows(min_row=min(rows), max_row=max(rows),
+                                               min_col=min(columns), max_col=max(columns)):
+            for cell in line:
+                at = (getattr(cell, "row", None), getattr(cell, "column", None))
+                if at in wanted:
+                    out[at] = cell.number_format
+        return out
+
+    def close(self):
+        if self.book is not None:
+            self.book.close()
+
+
+def _numbers_as_shown(raw: pd.DataFrame, frame: pd.DataFrame, codes: set[str], formats: _Formats,
+                      path: Path, sheet: str, first_row: int) -> pd.DataFrame:
+    """`frame` with the numeric cells of the code columns replaced by the text their number format shows."""
+    numeric = {n: raw[n].map(_is_number).astype(bool) for n in raw.columns if n in codes}
+    numeric = {n: m for n, m in numeric.items() if m.any()}
+    if not numeric:
+        return frame
+    position = {n: i + 1 for i, n in enumerate(raw.columns)}
+    cells = [(first_row + i, position[n]) for n, m in numeric.items() for i in m[m].index]
+    try:
+        fmt = formats.of(sheet, cells)
+    except _FormatsUnreadable as exc:
+        name = next(iter(numeric))
+        raise FatalInputError(path, f"holds numbers in a column that feeds codes, and their number formats cannot be "
+                              f"read ({exc}) to recover the text the RMS shows (leading zeros); save the export "
+                              "as .xlsx or format the column as Text", sheet=sheet, column=name,
+                              row=first_row + int(numeric[name].idxmax())) from None
+    frame = frame.copy()
+    for name, mask in numeric.items():
+        shown = {}
+        for i in mask[mask].index:
+            row = first_row + i
+            number_format = fmt.get((row, position[name]), "General")
+            text = displayed_number(raw.at[i, name], number_format)
+            if text is None:
+                count = int(mask.sum())
+                raise FatalInputError(path, f"the number {_cell_text(raw.at[i, name])} is shown with the Excel number "
+                                      f"format '{number_format}', which this program cannot turn into the code the "
+                                      f"RMS displays ({count} numeric cell(s) in this column); format the column "
+                                      "as Text, General or a zero-padded format such as 00000 in the export",
+                                      sheet=sheet, column=name, row=row)
+            shown[i] = text
+        frame[name] = frame[name].mask(mask, pd.Series(shown, dtype="str")).astype("str")
+    return frame
+
+
+def read_workbook(path: Path, sheets: tuple[str | None, ...],
+                  code_columns: dict | None = None) -> tuple[dict[str, RawTable], SourceFile]:
+    """The named sheets (None: the first sheet of the workbook), keyed by the names asked for.
+    `code_columns` (sheet asked for -> column names) are the columns whose numbers are read as displayed."""
     from python_calamine import CalamineError, CalamineWorkbook
 
     try:
@@ -152,29 +325,40 @@ def read_workbook(path: Path, sheets: tuple[str | None, ...]) -> tuple[dict[str,
     if missing:
         raise FatalInputError(path, f"has no sheet named {', '.join(repr(m) for m in missing)} "
                               f"(sheets found: {', '.join(workbook.sheet_names) or 'none'})")
-    tables = {}
-    for wanted in sheets:
-        sheet = by_name[wanted if wanted is None else wanted.strip().lower()]
-        try:
-            rows = workbook.get_sheet_by_name(sheet).to_python(skip_empty_area=False)
-        except (CalamineError, ValueError) as exc:
-            raise FatalInputError(path, f"the sheet cannot be read ({str(exc)[:120]})", sheet=sheet) from None
-        header_at = next((i for i, r in enumerate(rows) if any(c not in ("", None) for c in r)), None)
-        if header_at is None:
-            raise FatalInputError(path, "the sheet is empty: it needs a header row", sheet=sheet, row=1)
-        names = _check_header(rows[header_at], path.name, sheet)
-        width = len(names)
-        body = [r[:width] + [""] * (width - len(r)) for r in rows[header_at + 1:]]
-        raw = pd.DataFrame(body, columns=names, dtype=object)
-        frame = pd.DataFrame({n: _column_text(raw[n]) for n in names}, index=raw.index)
-        frame["_source_file"] = f"{path.name} [{sheet}]"
-        frame["_source_row"] = pd.RangeIndex(header_at + 2, header_at + 2 + len(frame))
-        tables[wanted] = RawTable(frame=frame, source=f"{path.name} [{sheet}]", file=path.name, sheet=sheet)
+    tables, formats = {}, _Formats(data)
+    try:
+        for wanted in sheets:
+            tables[wanted] = _read_sheet(workbook, by_name[wanted if wanted is None else wanted.strip().lower()],
+                                         path, (code_columns or {}).get(wanted, set()), formats)
+    finally:
+        formats.close()
     return tables, SourceFile(path.name, digest)
 
 
-def read_tables(source: Path, tables: tuple[str, ...], encoding: str = "utf-8"):
-    """The three canonical tables from a workbook (one sheet each) or a folder of CSV files."""
+def _read_sheet(workbook, sheet: str, path: Path, codes: set[str], formats: _Formats) -> RawTable:
+    from python_calamine import CalamineError
+
+    try:
+        rows = workbook.get_sheet_by_name(sheet).to_python(skip_empty_area=False)
+    except (CalamineError, ValueError) as exc:
+        raise FatalInputError(path, f"the sheet cannot be read ({str(exc)[:120]})", sheet=sheet) from None
+    header_at = next((i for i, r in enumerate(rows) if any(c not in ("", None) for c in r)), None)
+    if header_at is None:
+        raise FatalInputError(path, "the sheet is empty: it needs a header row", sheet=sheet, row=1)
+    names = _check_header(rows[header_at], path.name, sheet)
+    width = len(names)
+    body = [r[:width] + [""] * (width - len(r)) for r in rows[header_at + 1:]]
+    raw = pd.DataFrame(body, columns=names, dtype=object)
+    frame = pd.DataFrame({n: _column_text(raw[n]) for n in names}, index=raw.index)
+    frame = _numbers_as_shown(raw, frame, codes, formats, path, sheet, header_at + 2)
+    frame["_source_file"] = f"{path.name} [{sheet}]"
+    frame["_source_row"] = pd.RangeIndex(header_at + 2, header_at + 2 + len(frame))
+    return RawTable(frame=frame, source=f"{path.name} [{sheet}]", file=path.name, sheet=sheet)
+
+
+def read_tables(source: Path, tables: tuple[str, ...], encoding: str = "utf-8", code_columns: dict | None = None):
+    """The three canonical tables from a workbook (one sheet each) or a folder of CSV files;
+    `code_columns`: table -> columns whose Excel numbers are read as displayed (see read_workbook)."""
     source = Path(source)
     if not source.exists():
         raise FatalInputError(source, "does not exist")
@@ -189,15 +373,16 @@ def read_tables(source: Path, tables: tuple[str, ...], encoding: str = "utf-8"):
             files.append(f)
         return out, files
     if source.suffix.lower() in EXCEL_SUFFIXES:
-        out, f = read_workbook(source, tables)
+        out, f = read_workbook(source, tables, code_columns)
         return out, [f]
     raise FatalInputError(source, "must be an Excel workbook (.xlsx) or a folder holding "
                           + ", ".join(f"{t}.csv" for t in tables))
 
 
-def read_single(source: Path, sheet: str | None = None, encoding: str = "utf-8") -> tuple[RawTable, list[SourceFile]]:
+def read_single(source: Path, sheet: str | None = None, encoding: str = "utf-8",
+                code_columns: set[str] | frozenset = frozenset()) -> tuple[RawTable, list[SourceFile]]:
     """The one sheet or file of a `flat` or `incident-lists` export: a CSV file, or a workbook's sheet
-    (`sheet`, default the first one)."""
+    (`sheet`, default the first one); `code_columns` as in read_workbook."""
     source = Path(source)
     if not source.exists():
         raise FatalInputError(source, "does not exist")
@@ -205,7 +390,7 @@ def read_single(source: Path, sheet: str | None = None, encoding: str = "utf-8")
         raise FatalInputError(source, "is a folder, but the profile's layout reads one export file: give the CSV "
                               "file or the workbook itself as --source")
     if source.suffix.lower() in EXCEL_SUFFIXES:
-        tables, f = read_workbook(source, (sheet,))
+        tables, f = read_workbook(source, (sheet,), {sheet: set(code_columns)})
         return tables[sheet], [f]
     if sheet is not None:
         raise FatalInputError(source, f"is not a workbook, but the profile names the sheet '{sheet}' (source.sheet)")

@@ -144,3 +144,23 @@ def test_workbook_sheet_names_in_any_case(run_cli, tmp_path):
     book.save(tmp_path / "x.xlsx")
     code, stderr, out = run_source(run_cli, tmp_path, tmp_path / "x.xlsx")
     assert code == 0, stderr
+
+
+def test_fatal_row_filter_names_a_column_the_table_lacks(run_cli, tmp_path):
+    folder = write_csv_extract(tmp_path / "x", incident())
+    code, stderr, out = run_source(run_cli, tmp_path, folder, profile_text=(
+        "source:\n  keep_rows: {table: subjects, column: R2R Level, in: [\"1\", \"2\"]}\n"))
+    assert_fatal(code, stderr, out, "subjects.csv", "column 'R2R Level'", "row 1", "source.keep_rows")
+
+
+def test_fatal_code_column_number_format_that_cannot_be_rendered(run_cli, tmp_path):
+    import openpyxl
+
+    path = write_xlsx_extract(tmp_path / "x.xlsx", incident(incidents__address_zip=15445))
+    book = openpyxl.load_workbook(path)
+    sheet = book["incidents"]
+    column = [c.value for c in sheet[1]].index("address_zip") + 1
+    sheet.cell(row=2, column=column).number_format = "#,##0"  # shows 15,445: not a ZIP code
+    book.save(path)
+    code, stderr, out = run_source(run_cli, tmp_path, path)
+    assert_fatal(code, stderr, out, "x.xlsx", "sheet 'incidents'", "column 'address_zip'", "row 2", "'#,##0'")
