@@ -320,7 +320,7 @@ def test_no_other_agencies_accepted():
 
 
 def test_all_pending_incident_like_appendix_b_accepted():
-    """Appendix B (AddOnly with pending values), with address_city given and *_estimated false kept."""
+    """Appendix A, sample B (AddOnly with pending values), with address_city given and *_estimated false kept."""
     incident = dict(BASE_INCIDENT, did_officer_approach="PENDING", ambushed="UNKNOWN", senior_officer_present="PENDING",
                     location_type="UNKNOWN", offense1=None, offense2=None, offense3=None, offense_pu_ids="PENDING",
                     nibrs_incident_number=None, nibrs_incident_number_pu_ids="PENDING", incident_tickler_ids="INJURY",

@@ -6,7 +6,7 @@ The FBI keys an incident on agency ORI + incident date + case number (§2.1.1):
 * a key emitted before whose content changed -> Add (update);
 * a key emitted before with the same content -> nothing (counted as unchanged);
 * a key emitted before that the month no longer holds (deleted, date moved, not reportable any more)
-  -> Remove, with only the three key elements (Appendix A, C).
+  -> Remove, with only the three key elements (§2.1.1, Appendix A sample C).
 
 A changed date or case number is simply a key that disappeared plus a new key: Remove + AddOnly.
 An incident that is still in the month but rejected now keeps what the FBI has: it is not removed.

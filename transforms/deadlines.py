@@ -3,7 +3,11 @@
 Pure functions: frames and timestamps in, frames out; no I/O.
 
 Every program wants one submission per month, due the 15th of the following month (end of day):
-incidents, or a zero report for a month without any (FBI spec §2, Illinois 20 IAC 1244.20 d, f).
+incidents, or a zero report for a month without any. The FBI flat-file spec defines the zero report
+(§2.1.2) but sets no date; the 15th is Illinois' (monthly reports, 20 Ill. Adm. Code 1244.30(a); a
+zero report "by the 15th day of the following month", 1244.30(d)) and Colorado's (the Division of
+Criminal Justice's submission page for 24-31-903, C.R.S.: "on the 15th of the month following"),
+and is applied to the FBI program too.
 Colorado (LEI contacts and use of force) collects from August 2022 and tolerates months "in arrears"
 until April 15 of the year following the reporting year: a month past its due date is `late` there,
 and `overdue` only after that final date. Elsewhere the due date is the final date.

@@ -84,7 +84,7 @@ def incident_messages(incidents: pd.DataFrame, subjects: pd.DataFrame, officers:
 
 
 def remove_message(agency_ori: str, incident_date_iso: str, case_number: str, as_of: pd.Timestamp) -> dict:
-    """Appendix C: a Remove carries only the three key elements."""
+    """§2.1.1, Appendix A sample C: a Remove carries only the three key elements."""
     date = f"{incident_date_iso[5:7]}/{incident_date_iso[8:10]}/{incident_date_iso[0:4]}"
     return {"Action": "Remove", "ActionTime": action_time(as_of),
             "Incident": {"agency_ori": agency_ori, "incident_date": date, "agency_case_number": case_number}}
