@@ -13,7 +13,7 @@ from flows.config import TABLES, load_profile, load_reference
 from flows.engine import engine_name, run_flow, step
 from flows.errors import UsageError
 from flows.extract import Extract, read_extract
-from flows.ledger import Ledger, exclusive, ledger_file
+from flows.ledger import ledger_file, run_ledgers
 from flows.output import month_files, write_month
 from flows.version import tool_version
 from schemas.build import CheckContext, build_schemas
@@ -128,29 +128,29 @@ def prepare(config: Configuration, extract: Extract, months: list[str], as_of: p
 def month_runs(prepared: Prepared, months: list[str], as_of: pd.Timestamp, out: str | None,
                state: str | None, kind: str, write: bool, run_ids: dict | None = None,
                before_seq: int | None = None) -> list[MonthResult]:
-    """Per month: actions against the ledger, files, ledger records; all under the agency's lock."""
+    """Per month: actions against the ledger, files, ledger records; all under the agency's lock (and the
+    submitting ORI's, whose ledger numbers the files: flows/ledger.py:run_ledgers)."""
     profile = prepared.config.profile
     if not write:
         return [month_files(prepared, month, as_of, None, None, kind, history=None).result for month in months]
     ledger_path = ledger_file(state) if state else Path(out) / profile.agency_ori / "ledger.sqlite"
+    submitter = profile.reporting_agency_ori
     results = []
-    with exclusive(ledger_path):
-        ledger = Ledger(ledger_path)
-        try:
-            history = {
-                "incidents": ledger.incident_history(profile.agency_ori, months, before_seq),
-                "zero_reports": ledger.zero_report_history(profile.agency_ori, months, before_seq),
-            }
-            archived = archive_inputs(prepared, ledger_path.parent / "archive")
-            for month in months:
-                run_id, run_seq = (run_ids[month] if run_ids else ledger.next_run(month))
-                built = month_files(prepared, month, as_of, run_id, run_seq, kind, history=history,
-                                    archived=archived)
-                built.result.folder = write_month(Path(out) / profile.agency_ori / month, built)
-                ledger.record(built.ledger_run, built.ledger_messages)
-                results.append(built.result)
-        finally:
-            ledger.close()
+    with run_ledgers(ledger_path, out, profile.agency_ori, submitter) as (ledger, numbers):
+        history = {
+            "incidents": ledger.incident_history(profile.agency_ori, months, before_seq),
+            "zero_reports": ledger.zero_report_history(profile.agency_ori, months, before_seq),
+        }
+        archived = archive_inputs(prepared, ledger_path.parent / "archive")
+        for month in months:
+            run_id, run_seq = (run_ids[month] if run_ids else ledger.next_run(month))
+            numbers.taken()
+            built = month_files(prepared, month, as_of, run_id, run_seq, kind, history=history,
+                                archived=archived, numbering=numbers)
+            built.ledger_run.update(reporting_ori=submitter, first_number=numbers.taken())
+            built.result.folder = write_month(Path(out) / profile.agency_ori / month, built)
+            ledger.record(built.ledger_run, built.ledger_messages)
+            results.append(built.result)
     return results
 
 

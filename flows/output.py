@@ -13,6 +13,7 @@ import pandas as pd
 
 from flows.config import TABLES
 from flows.engine import engine_name
+from flows.ledger import MAX_FILE_NUMBER
 from flows.version import tool_version
 from flows.workbook import workbook_bytes
 from flows.write import StagedFolder, csv_bytes, json_bytes, private_files, sha256, zip_bytes
@@ -54,6 +55,20 @@ def zero_report_allowed(month: str, as_of: pd.Timestamp) -> bool:
 def file_stem(profile, as_of: pd.Timestamp) -> str:
     """Appendix B: ORI of the submitting agency, creation date YYYYMMDD and time HHMM."""
     return f"{profile.reporting_agency_ori}_{as_of.strftime('%Y%m%d')}_{as_of.strftime('%H%M')}"
+
+
+def message_file_name(stem: str, number: int) -> str:
+    """Appendix B §1.1: `<stem>_<number>.json`, the number 4 digits at least (as in the spec's examples) and
+    10 at most. Numbers come from the ledger (flows/ledger.py:FileNumbers), unique per submitting ORI."""
+    if not 1 <= number <= MAX_FILE_NUMBER:
+        raise ValueError(f"file sequence number {number} is outside 1..{MAX_FILE_NUMBER} (Appendix B)")
+    return f"{stem}_{number:04d}.json"
+
+
+def zip_file_name(stem: str, first: int, count: int) -> str:
+    """Appendix B §1.5 leaves the zip's name free: the stem and the range of JSON numbers it holds, so it is
+    unique whenever they are (`PA0230100_20251105_0930_0004-0006.zip`)."""
+    return f"{stem}_{first:04d}-{first + count - 1:04d}.zip"
 
 
 def sorted_findings(findings: pd.DataFrame) -> pd.DataFrame:
@@ -162,7 +177,9 @@ def valid_payloads(prepared, as_of: pd.Timestamp) -> tuple[dict, dict]:
 
 
 def month_files(prepared, month: str, as_of: pd.Timestamp, run_id: str | None, run_seq: int | None,
-                kind: str, history: dict | None, archived: dict | None = None) -> Built:
+                kind: str, history: dict | None, archived: dict | None = None, numbering=None) -> Built:
+    """`numbering(count)` gives the first of `count` file sequence numbers (flows/ledger.py:FileNumbers, or a
+    replay's recorded one); without it (`uof validate`, which writes nothing) files are numbered from 0001."""
     from flows.monthly import MonthResult
 
     config = prepared.config
@@ -233,7 +250,8 @@ def month_files(prepared, month: str, as_of: pd.Timestamp, run_id: str | None, r
         ledger_rows.append({"kind": "zero_report", "action": "AddOnly"})
 
     stem = file_stem(profile, as_of)
-    named = [(f"{stem}_{i:04d}.json", json_bytes(m)) for i, m in enumerate(messages, start=1)]
+    first = numbering(len(messages)) if numbering is not None else 1
+    named = [(message_file_name(stem, first + i), json_bytes(m)) for i, m in enumerate(messages)]
     for i, row in enumerate(ledger_rows):
         row.setdefault("agency_ori", profile.agency_ori)  # an incident keeps its own I1 (additional_agency_oris)
         row.update(seq=i + 1, month=month, file_name=named[i][0])
@@ -288,7 +306,7 @@ def month_files(prepared, month: str, as_of: pd.Timestamp, run_id: str | None, r
     }
     files = list(named)
     if named:
-        files.append((f"{stem}.zip", zip_bytes(named, as_of)))
+        files.append((zip_file_name(stem, first, len(named)), zip_bytes(named, as_of)))
     report = in_rms_terms(month_findings, prepared.extract.local, profile.columns)
     files.append(("rejections.csv", csv_bytes(report.reindex(columns=REJECTION_COLUMNS))))
     counts = {k: manifest["incidents"][k] for k in ("in_month",) + REPORTABILITY}

@@ -20,7 +20,7 @@ from flows.errors import UofError
 from flows.extract import Extract, crosswalk_frames
 from flows.ledger import Ledger
 from flows.monthly import load_configuration, prepare
-from flows.output import month_files
+from flows.output import file_stem, month_files, zip_file_name
 from flows.read import SourceFile
 from flows.write import private_files, sha256
 
@@ -113,6 +113,7 @@ def replay(ledger_path: Path, run_id: str) -> ReplayReport:
             raise ReplayError(f"run {run_id} has no archive to replay from")
         history = {"incidents": ledger.incident_history(run.agency_ori, [run.month], before_seq=run.run_seq),
                    "zero_reports": ledger.zero_report_history(run.agency_ori, [run.month], before_seq=run.run_seq)}
+        n_recorded = len(ledger.messages(run_id=run_id))
     finally:
         ledger.close()
     folder = ledger_path.parent / "archive"
@@ -124,12 +125,20 @@ def replay(ledger_path: Path, run_id: str) -> ReplayReport:
         config = load_configuration(str(profile), mappings_dir=work / "mappings", schemas_dir=work / "schemas")
         as_of = pd.Timestamp(run.as_of)
         prepared = prepare(config, _extract(archive, folder, manifest, config), [run.month], as_of)
+        # The file numbers the run got then, read from its ledger record: a replay never takes new ones.
+        first = 1 if run.first_number is None else run.first_number
         built = month_files(prepared, run.month, as_of, run.run_id, run.run_seq, run.kind, history=history,
-                            archived=archive)
+                            archived=archive, numbering=lambda count: first)
+        stem = file_stem(config.profile, as_of)
     finally:
         shutil.rmtree(work, ignore_errors=True)
     expected = {f["name"]: f["sha256"] for f in manifest["files"]}
     produced = {name: data for name, data in built.files if name != "manifest.json"}
+    if run.first_number is None and n_recorded:
+        # Recorded before ledger schema 2: files numbered from 0001 in every run, zip named <stem>.zip.
+        legacy_zip = zip_file_name(stem, first, n_recorded)
+        if legacy_zip in produced:
+            produced[f"{stem}.zip"] = produced.pop(legacy_zip)
     differences = []
     for name in sorted(set(expected) | set(produced)):
         if name not in produced:

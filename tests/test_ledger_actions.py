@@ -94,7 +94,7 @@ def test_ledger_previous_run_files_kept_in_history(run_cli, tmp_path):
     month_run(run_cli, tmp_path, incident("A-1", incidents__location_type="20"), as_of="2025-11-06T09:30:00")
     folder = tmp_path / "out" / "PA0230100" / "2025-10"
     assert (folder / "history" / "2025-10-001" / "PA0230100_20251105_0930_0001.json").exists()
-    assert (folder / "PA0230100_20251106_0930_0001.json").exists()
+    assert (folder / "PA0230100_20251106_0930_0002.json").exists()  # numbers continue across runs
     ledger = Ledger(tmp_path / "out" / "PA0230100" / "ledger.sqlite")
     assert ledger.runs()["run_id"].tolist() == ["2025-10-001", "2025-10-002"]
     assert ledger.messages()["action"].tolist() == ["AddOnly", "Add"]

@@ -68,9 +68,9 @@ def test_run_writes_zip_rejections_manifest_privately(run_cli, tmp_path):
     code, _, _, out = run(run_cli, tmp_path, incident())
     folder = month_folder(out)
     names = sorted(p.name for p in folder.iterdir() if p.name not in ("ledger.sqlite",))
-    assert names == ["PA0230100_20251105_0930.zip", "PA0230100_20251105_0930_0001.json",
+    assert names == ["PA0230100_20251105_0930_0001-0001.zip", "PA0230100_20251105_0930_0001.json",
                      "manifest.json", "not_reportable.csv", "rejections.csv", "rejections.xlsx"]
-    with zipfile.ZipFile(folder / "PA0230100_20251105_0930.zip") as archive:
+    with zipfile.ZipFile(folder / "PA0230100_20251105_0930_0001-0001.zip") as archive:
         assert archive.namelist() == ["PA0230100_20251105_0930_0001.json"]
         assert archive.infolist()[0].compress_type == zipfile.ZIP_DEFLATED
         assert archive.read("PA0230100_20251105_0930_0001.json") == (
