@@ -20,8 +20,9 @@ REAL = REPO / "data" / "sample" / "real"
 EXPORTS = {  # profile -> (export file, first month, last month it contains)
     "new-orleans-pd": ("new-orleans-pd-use-of-force.csv", "2016-01", "2020-09"),
     "orlando-pd": ("orlando-pd-response-to-resistance.csv", "2009-01", "2019-05"),
+    "austin-pd": ("austin-pd-response-to-resistance-2017.csv", "2017-01", "2017-12"),
 }
-ORIS = {"new-orleans-pd": "LA9999900", "orlando-pd": "FL9999900"}
+ORIS = {"new-orleans-pd": "LA9999900", "orlando-pd": "FL9999900", "austin-pd": "TX9999900"}
 REF = load_reference()
 NAMES = {segment: [e["name"] for e in REF.elements[segment]] for segment in ("incident", "subject", "officer")}
 
@@ -125,8 +126,9 @@ def test_real_profiles_keep_their_mapping_decisions(backfill):
     total = {k: sum(m["incidents"][k] for m in manifests.values()) for k in ("in_month", "not_reportable", "rejected")}
     assert total["not_reportable"] > total["in_month"] / 2
     rules = set().union(*(m["findings"]["by_rule"] for m in manifests.values()))
-    expected = {"new-orleans-pd": {"I5-REQUIRED", "I6-REQUIRED"}, "orlando-pd": {"I32-REQUIRED",
-                                                                                 "LAYOUT-LIST-LENGTH"}}[name]
+    expected = {"new-orleans-pd": {"I5-REQUIRED", "I6-REQUIRED"},
+                "orlando-pd": {"I32-REQUIRED", "LAYOUT-LIST-LENGTH"},
+                "austin-pd": {"I5-REQUIRED", "LAYOUT-CONFLICT"}}[name]
     assert expected <= rules
 
 
@@ -139,7 +141,7 @@ def _variant(tmp_path, name: str) -> str:
     text = text.replace("  - crosswalks/", f"  - {REAL}/crosswalks/")
     if name == "new-orleans-pd":
         text = re.sub(r'incident_time_(hours|minutes): ""', r'incident_time_\1: "0"', text)
-    else:
+    elif name == "orlando-pd":
         injury = (REAL / "crosswalks/orlando/injury_type_ids.yaml").read_text(encoding="utf-8")
         (tmp_path / "injury.yaml").write_text(injury.replace('"Yes / Yes": PENDING', '"Yes / Yes": OTHER_SERIOUS_INJURY'),
                                               encoding="utf-8")
@@ -151,7 +153,8 @@ def _variant(tmp_path, name: str) -> str:
 
 def test_reportable_incidents_of_a_real_export_emit_valid_json(backfill, tmp_path, run_cli):
     name, _, _, manifests = backfill
-    blockers = {"new-orleans-pd": {"I5-REQUIRED", "I6-REQUIRED"}, "orlando-pd": {"I32-REQUIRED"}}[name]
+    blockers = {"new-orleans-pd": {"I5-REQUIRED", "I6-REQUIRED"}, "orlando-pd": {"I32-REQUIRED"},
+                "austin-pd": set()}[name]
     month = next(m for m, d in manifests.items() if m >= "2017-01" and d["incidents"]["reportable"]
                  and set(d["findings"]["by_rule"]) <= blockers)
     out = tmp_path / "out"
