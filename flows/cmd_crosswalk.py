@@ -5,6 +5,10 @@
   complete, a YAML skeleton with the codes left to translate as `"CODE": ""` entries.
 * `check` lists the local codes the monthly run would not accept, without running a month.
 
+A local value a crosswalk marks `invalid:` (known-bad, with a reason) counts as configured: `check`
+passes and lists it, `scaffold` shows it and carries it over into a completed crosswalk; the monthly
+run rejects the rows holding it (XW-INVALID) with the reason.
+
 Only coded columns (elements with an FBI list of values) are ever listed: their local codes and
 counts, never the values of free-text or personal columns. See docs/crosswalk-tooling.md.
 """
@@ -91,7 +95,7 @@ class Skeleton:
 
     file_name: str
     targets: list[CodedColumn]
-    values: pd.DataFrame  # value, count, fbi_value, unmapped (summed over the targets)
+    values: pd.DataFrame  # value, count, fbi_value, unmapped, invalid (summed over the targets)
     crosswalk: object | None = None  # the existing Crosswalk this one completes
     original: dict = field(default_factory=dict)  # the existing file's keys (element, table, ...)
 
@@ -111,7 +115,8 @@ class Skeleton:
 
 def _aggregate(rows: pd.DataFrame) -> pd.DataFrame:
     grouped = rows.groupby("value", sort=False).agg(count=("count", "sum"), fbi_value=("fbi_value", "all"),
-                                                    unmapped=("unmapped", "any"), mapped=("mapped", "all"))
+                                                    unmapped=("unmapped", "any"), mapped=("mapped", "all"),
+                                                    invalid=("invalid", "all"))
     return grouped.reset_index().sort_values(["count", "value"], ascending=[False, True], kind="stable")
 
 
@@ -213,6 +218,10 @@ def _render(sk: Skeleton, s: Surveyed, source_name: str) -> str:
                       + (' (a local code may become several values: ["W", "H"]).' if multi else "."))
     lines += _comment("An entry left \"\" is an ERROR: the profile will not load (\"must map to an FBI value\"). "
                       "Delete the line instead to keep rejecting the rows holding that code (rule XW-UNMAPPED).")
+    lines += _comment("A local code that is wrong in the RMS (a typo, a value shifted from another column) goes "
+                      "under `invalid:` with the reason instead (`\"Pursuit\": \"shifted column: a contact type in "
+                      "the race column\"`): it then counts as configured, and the run rejects the rows holding it "
+                      "with that reason (rule XW-INVALID).")
     lines += _comment("Then run `uof crosswalk check`: exit code 0 means every local code is covered.")
     lines += ["#", f"# FBI values of {', '.join(dict.fromkeys(t.column for t in targets))}"
               + (" (valid for every element of this crosswalk)" if len({t.code_table for t in targets}) > 1
@@ -257,6 +266,11 @@ def _render(sk: Skeleton, s: Surveyed, source_name: str) -> str:
         lines.append("  # local codes to translate: fill in every \"\"")
         lines += [f"  {_q(v)}: \"\"  # {n} row(s)" + ("; also an FBI value" if fbi else "")
                   for v, n, fbi in zip(blank["value"], blank["count"], blank["fbi_value"])]
+    invalid = getattr(sk.crosswalk, "invalid", None) or {}
+    if invalid:
+        lines.append("invalid:")
+        lines.append(f"  # known-bad local values of {sk.crosswalk.path.name}: the run rejects their rows (XW-INVALID)")
+        lines += [f"  {_q(local)}: {_q(reason)}" for local, reason in invalid.items()]
     return "\n".join(lines) + "\n"
 
 
@@ -276,6 +290,8 @@ def _write_private(path: Path, text: str) -> None:
 # ------------------------------------------------------------------------------------------- commands
 
 def _status(row) -> str:
+    if getattr(row, "invalid", False):
+        return f"invalid (rows rejected, XW-INVALID: {row.reason})"
     if row.crosswalked:
         if row.mapped:
             return "mapped"
@@ -338,9 +354,12 @@ def _cmd_check(args) -> int:
     rows = s.table
     bad = rows[rows["unmapped"]]
     n_columns = rows.groupby(["table", "column"]).ngroups
+    invalid = rows[rows["invalid"]]
     if bad.empty:
         print(f"crosswalk check: every local code of the {n_columns} coded column(s) holding values is mapped "
-              f"by a crosswalk or already an FBI value ({len(s.profile.crosswalks)} crosswalk(s) in the profile)")
+              f"by a crosswalk, marked invalid or already an FBI value ({len(s.profile.crosswalks)} crosswalk(s) "
+              "in the profile)")
+        _print_invalid(s, invalid)
         return 0
     header = ("table", "column", "RMS column", "local code", "rows", "problem")
     lines = []
@@ -359,7 +378,19 @@ def _cmd_check(args) -> int:
         print("  " + "  ".join(v.rjust(w) if i == 4 else v.ljust(w) for i, (v, w) in enumerate(zip(line, widths)))
               .rstrip())
     print("Add them to the crosswalks (`uof crosswalk scaffold` writes the entries to fill in).")
+    _print_invalid(s, invalid)
     return EXIT_UNMAPPED
+
+
+def _print_invalid(s: Surveyed, invalid: pd.DataFrame) -> None:
+    """The known-bad values found: configured, but the run rejects the rows holding them."""
+    if invalid.empty:
+        return
+    print(f"{len(invalid)} local value(s) marked invalid by a crosswalk; the monthly run rejects the "
+          f"{int(invalid['count'].sum())} row(s) holding them (XW-INVALID) until they are corrected in the RMS:")
+    for row in invalid.itertuples(index=False):
+        print(f"  {row.table}.{row.column} (RMS column {_rms(s, row.table, row.column)}) '{row.value}': "
+              f"{row.count} row(s), {row.reason}")
 
 
 def _cmd_crosswalk(args) -> int:

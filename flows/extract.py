@@ -29,7 +29,7 @@ class Extract:
 
     frames: dict[str, pd.DataFrame]
     local: dict[str, pd.DataFrame]  # normalised values before the crosswalks (for analyst reports)
-    unmapped: dict[str, pd.DataFrame]  # per table: _row, column, value
+    unmapped: dict[str, pd.DataFrame]  # per table: _row, column, value, reason (filled: marked invalid)
     rows_read: dict[str, int]
     blank_rows: dict[str, int]
     extra_columns: dict[str, list[str]]
@@ -233,6 +233,7 @@ def crosswalk_frames(local: dict[str, pd.DataFrame], profile: Profile, ref: Refe
     for table in TABLES:
         maps = {column: cw.mapping for cw in profile.crosswalks for (t, column) in cw.targets if t == table}
         keys = {column: (cw.trim, cw.case) for cw in profile.crosswalks for (t, column) in cw.targets if t == table}
+        invalid = {column: cw.invalid for cw in profile.crosswalks for (t, column) in cw.targets if t == table}
         lists = {e["name"] for e in ref.elements[SEGMENT_OF[table]] if e["type"] == "list"}
-        frames[table], unmapped[table] = crosswalked(local[table], maps, lists, keys)
+        frames[table], unmapped[table] = crosswalked(local[table], maps, lists, keys, invalid)
     return frames, unmapped

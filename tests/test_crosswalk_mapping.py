@@ -1,4 +1,5 @@
 import pandas as pd
+import pytest
 
 from transforms.crosswalk import crosswalked
 
@@ -16,6 +17,12 @@ MAPS = {
 }
 
 
+def misses_of(misses):
+    """(_row, column, value) of the local values left untranslated, reason None unless marked invalid."""
+    return [(r, c, v) if pd.isna(why) else (r, c, v, why)
+            for r, c, v, why in misses[["_row", "column", "value", "reason"]].itertuples(index=False, name=None)]
+
+
 def test_crosswalk_single_valued_codes_are_translated():
     out, misses = crosswalked(frame(location_type=["RES", "HWY", None]), MAPS, set())
     assert out["location_type"].tolist()[:2] == ["20", "13"] and pd.isna(out["location_type"].iloc[2])
@@ -24,7 +31,7 @@ def test_crosswalk_single_valued_codes_are_translated():
 
 def test_crosswalk_unmapped_value_is_reported_not_raised():
     out, misses = crosswalked(frame(location_type=["RES", "XYZ"]), MAPS, set())
-    assert list(misses.itertuples(index=False, name=None)) == [(1, "location_type", "XYZ")]
+    assert misses_of(misses) == [(1, "location_type", "XYZ")]
     assert out["location_type"].tolist() == ["20", "XYZ"]
 
 
@@ -32,9 +39,32 @@ def test_crosswalk_one_local_code_becomes_several_values():
     out, misses = crosswalked(frame(race_ethnicity_ids=["WHH", "WHT;HSP", "WHH;HSP", "BAD;WHT"]), MAPS,
                               {"race_ethnicity_ids"})
     assert out["race_ethnicity_ids"].tolist() == ["W;H", "W;H", "W;H", "BAD;W"]
-    assert list(misses.itertuples(index=False, name=None)) == [(3, "race_ethnicity_ids", "BAD")]
+    assert misses_of(misses) == [(3, "race_ethnicity_ids", "BAD")]
 
 
 def test_crosswalk_columns_without_crosswalk_pass_through():
     out, misses = crosswalked(frame(gender=["M", "X"]), MAPS, set())
     assert out["gender"].tolist() == ["M", "X"] and misses.empty
+
+
+INVALID = {"race_ethnicity_ids": {"Pursuit": "shifted column"}, "location_type": {"RESX": "typo"}}
+
+
+@pytest.mark.parametrize("column, values, keys, untranslated, expected", [
+    # single-valued: left in place, reported with the reason; an unmapped value keeps no reason
+    ("location_type", ["RES", " RESX ", "XYZ"], {}, ["20", " RESX ", "XYZ"],
+     [(1, "location_type", " RESX ", "typo"), (2, "location_type", "XYZ")]),
+    ("race_ethnicity_ids", ["WHT;Pursuit", "Pursuit", "BAD"], {}, ["W;Pursuit", "Pursuit", "BAD"],
+     [(1, "race_ethnicity_ids", "Pursuit", "shifted column"), (2, "race_ethnicity_ids", "BAD"),
+      (0, "race_ethnicity_ids", "Pursuit", "shifted column")]),
+    # trim and case: fold apply to invalid values as to the map
+    ("race_ethnicity_ids", ["pursuit ", "WHT"], {"race_ethnicity_ids": (True, "fold")}, ["pursuit ", "W"],
+     [(0, "race_ethnicity_ids", "pursuit ", "shifted column")]),
+    ("race_ethnicity_ids", ["pursuit"], {}, ["pursuit"], [(0, "race_ethnicity_ids", "pursuit")]),  # exact: unmapped
+])
+def test_crosswalk_invalid_values_are_reported_with_their_reason(column, values, keys, untranslated, expected):
+    lists = {"race_ethnicity_ids"}
+    out, misses = crosswalked(frame(**{column: values}), {column: MAPS[column]}, lists, keys,
+                              {column: INVALID[column]})
+    assert out[column].tolist() == untranslated
+    assert misses_of(misses) == expected

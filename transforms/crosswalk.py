@@ -7,6 +7,10 @@ Lookups follow the crosswalk's options: `trim: true` (default) ignores surroundi
 inner runs of spaces as one; `case: fold` ignores upper/lower case, so `Asian/Pacifi`, `ASIAN/PACIFI`
 and `asian/pacifi` are one local code. A local code mapped to `[]` (multi-valued elements only)
 adds no FBI value: a cell holding only such codes becomes blank.
+
+A crosswalk may also list known-bad local values (`invalid:`, value -> reason): they are configured
+(not unmapped) but never translated; each is returned like an unmapped value, with its `reason`, and
+left in place, so the run rejects its row (rule XW-INVALID) with the reason.
 """
 from __future__ import annotations
 
@@ -15,7 +19,7 @@ import pandas as pd
 from schemas.primitives import SEP
 from transforms.normalize import joined_by_group
 
-UNMAPPED_COLUMNS = ["_row", "column", "value"]
+UNMAPPED_COLUMNS = ["_row", "column", "value", "reason"]  # reason: NA when unmapped, else why invalid
 
 
 def lookup_keys(s: pd.Series, trim: bool = True, case: str = "exact") -> pd.Series:
@@ -58,12 +62,14 @@ def _map_list(s: pd.Series, mapping: dict[str, str], key=lambda x: x) -> tuple[p
 
 
 def crosswalked(frame: pd.DataFrame, maps: dict[str, dict[str, tuple[str, ...]]],
-                list_columns: set[str], keys: dict[str, tuple[bool, str]] | None = None
-                ) -> tuple[pd.DataFrame, pd.DataFrame]:
+                list_columns: set[str], keys: dict[str, tuple[bool, str]] | None = None,
+                invalid: dict[str, dict[str, str]] | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Apply `maps` (column -> local code -> FBI values) to `frame`.
 
-    `keys` gives, per column, the crosswalk's (trim, case) lookup options (default: trim, exact).
-    Returns the translated frame and the unmapped local values as rows of `_row, column, value`.
+    `keys` gives, per column, the crosswalk's (trim, case) lookup options (default: trim, exact);
+    `invalid`, per column, the known-bad local values and why (column -> local value -> reason).
+    Returns the translated frame and the local values left untranslated as rows of
+    `_row, column, value, reason` (reason NA: unmapped; filled: marked invalid).
     """
     out = frame.copy()
     misses = []
@@ -85,8 +91,10 @@ def crosswalked(frame: pd.DataFrame, maps: dict[str, dict[str, tuple[str, ...]]]
             labels = out.index[missing]
             values = frame.loc[missing, column]
         out[column] = out[column].where(out[column] != "")
+        values = pd.Series(pd.Series(values).to_numpy(), dtype="str")
+        bad = _keyed((invalid or {}).get(column, {}), trim, case)
         misses.append(pd.DataFrame({"_row": frame.loc[labels, "_row"].to_numpy(), "column": column,
-                                    "value": pd.Series(values).to_numpy()}))
+                                    "value": values.to_numpy(), "reason": key(values).map(bad).astype("str").to_numpy()}))
     if not misses:
         return out, pd.DataFrame(columns=UNMAPPED_COLUMNS)
     return out, pd.concat(misses, ignore_index=True)[UNMAPPED_COLUMNS]

@@ -8,10 +8,12 @@ reach the output.
 Per distinct local value the survey says how many rows hold it and whether it is
 
 * `mapped`    — the column has a crosswalk and the value is one of its local codes;
+* `invalid`   — the column has a crosswalk that marks the value as known-bad (`invalid:`, with the
+  `reason`): configured, so not `unmapped`, but the run rejects the rows holding it (XW-INVALID);
 * `fbi_value` — the value is already a valid FBI value of the element;
 * `unmapped`  — what the monthly run would not accept: with a crosswalk, any value missing from its
-  map (rule XW-UNMAPPED, even when it happens to be an FBI value); without one, any value that is
-  not an FBI value (the list-of-values rule rejects it).
+  map and from its invalid values (rule XW-UNMAPPED, even when it happens to be an FBI value);
+  without one, any value that is not an FBI value (the list-of-values rule rejects it).
 
 Multi-valued elements (`*_ids`) are split on `;` into their local codes, as the crosswalk does.
 A code is counted once per row even if a cell repeats it.
@@ -32,8 +34,8 @@ except ImportError:  # crosswalks without lookup options (trim/case): local code
         return s
 
 SURVEY_COLUMNS = ["table", "column", "code_table", "value", "count", "crosswalked", "mapped", "target",
-                  "fbi_value", "unmapped"]
-FLAGS = ["crosswalked", "mapped", "fbi_value", "unmapped"]
+                  "invalid", "reason", "fbi_value", "unmapped"]
+FLAGS = ["crosswalked", "mapped", "invalid", "fbi_value", "unmapped"]
 
 
 @dataclass(frozen=True)
@@ -43,12 +45,20 @@ class Lookup:
     mapping: Mapping[str, tuple[str, ...]]
     trim: bool = True
     case: str = "exact"
+    invalid: Mapping[str, str] = field(default_factory=dict)  # known-bad local value -> reason
+
+    def _lookup(self, values: pd.Series, table: Mapping[str, str]) -> pd.Series:
+        keys = lookup_keys(pd.Series(list(table), dtype="str"), self.trim, self.case)
+        keyed = dict(zip(keys.tolist(), table.values()))
+        return lookup_keys(values.astype("str"), self.trim, self.case).map(keyed).astype("str")
 
     def targets(self, values: pd.Series) -> pd.Series:
         """The `;`-joined FBI values of each local code (NA where the crosswalk lacks it)."""
-        keys = lookup_keys(pd.Series(list(self.mapping), dtype="str"), self.trim, self.case)
-        keyed = dict(zip(keys.tolist(), (SEP.join(v) for v in self.mapping.values())))
-        return lookup_keys(values.astype("str"), self.trim, self.case).map(keyed).astype("str")
+        return self._lookup(values, {k: SEP.join(v) for k, v in self.mapping.items()})
+
+    def reasons(self, values: pd.Series) -> pd.Series:
+        """Why each local value is marked invalid (NA where it is not)."""
+        return self._lookup(values, dict(self.invalid))
 
 
 @dataclass(frozen=True)
@@ -79,7 +89,8 @@ def coded_columns(ref, tables=("incidents", "subjects", "officers")) -> list[Cod
 
 def crosswalk_maps(crosswalks) -> dict[tuple[str, str], Lookup]:
     """(table, column) -> its crosswalk's Lookup, from the profile's loaded crosswalks."""
-    return {target: Lookup(cw.mapping, getattr(cw, "trim", True), getattr(cw, "case", "exact"))
+    return {target: Lookup(cw.mapping, getattr(cw, "trim", True), getattr(cw, "case", "exact"),
+                           getattr(cw, "invalid", {}))
             for cw in crosswalks for target in cw.targets}
 
 
@@ -121,14 +132,17 @@ def survey(local: Mapping[str, pd.DataFrame], columns: list[CodedColumn],
         if lookup is not None:
             found["target"] = lookup.targets(found["value"]).to_numpy()
             found["mapped"] = found["target"].notna()
+            found["reason"] = lookup.reasons(found["value"]).to_numpy()
         else:
             found["target"] = pd.Series(pd.NA, index=found.index, dtype="str")
             found["mapped"] = False
+            found["reason"] = pd.Series(pd.NA, index=found.index, dtype="str")
+        found["invalid"] = found["reason"].notna() & ~found["mapped"]
         found["fbi_value"] = found["value"].isin(list(col.codes))
-        found["unmapped"] = ~found["mapped"] if lookup is not None else ~found["fbi_value"]
+        found["unmapped"] = ~(found["mapped"] | found["invalid"]) if lookup is not None else ~found["fbi_value"]
         parts.append(found)
     if not parts:
         return pd.DataFrame({c: pd.Series(dtype="int64" if c == "count" else "bool" if c in FLAGS else "str")
                              for c in SURVEY_COLUMNS})
     out = pd.concat(parts, ignore_index=True)[SURVEY_COLUMNS]
-    return out.astype({c: "bool" for c in FLAGS} | {"target": "str"})
+    return out.astype({c: "bool" for c in FLAGS} | {"target": "str", "reason": "str"})

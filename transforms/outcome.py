@@ -19,6 +19,8 @@ ISSUE_RULES = {
 # Rule findings a PARSE-DATETIME finding makes redundant on its incident: the elements the parser
 # should have written (listed in `_datetime_elements`) are blank because the cell could not be read.
 DATETIME_ELEMENTS = "_datetime_elements"
+# A local value the crosswalk left untranslated: one finding per cell, the rule findings on it are shadowed.
+CROSSWALK_RULES = ("XW-UNMAPPED", "XW-INVALID")
 
 
 @dataclass
@@ -53,7 +55,8 @@ def month_scope(frames: dict[str, pd.DataFrame], months: list[str]) -> Scoped:
 
 def engine_findings(scoped: Scoped, unmapped: dict[str, pd.DataFrame], rules: dict,
                     element_ids: dict[str, dict[str, str]]) -> pd.DataFrame:
-    """Findings raised by the pipeline itself: unmapped local codes, duplicate case numbers, orphans."""
+    """Findings raised by the pipeline itself: unmapped local codes, local values a crosswalk marks invalid
+    (XW-INVALID, its message ending with the crosswalk's reason), duplicate case numbers, orphans."""
     parts = []
     frames = {"incidents": scoped.incidents, "subjects": scoped.subjects, "officers": scoped.officers}
     for table, frame in frames.items():
@@ -61,12 +64,17 @@ def engine_findings(scoped: Scoped, unmapped: dict[str, pd.DataFrame], rules: di
         if misses is None or misses.empty:
             continue
         misses = misses[misses["_row"].isin(frame["_row"])]
-        for column, group in misses.groupby("column", sort=True):
+        reason = misses["reason"] if "reason" in misses.columns else pd.Series(pd.NA, index=misses.index)
+        for (column, invalid), group in misses.groupby([misses["column"], reason.notna()], sort=True):
             rows = frame.set_index("_row", drop=False).loc[group["_row"].to_numpy()]
             rows.index = range(len(rows))
-            parts.append(findings_frame(rules["XW-UNMAPPED"], rows, pd.Series(True, index=rows.index),
-                                        column=column, value=pd.Series(group["value"].to_numpy(), index=rows.index),
-                                        element=element_ids[table].get(column)))
+            found = findings_frame(rules["XW-INVALID" if invalid else "XW-UNMAPPED"], rows,
+                                   pd.Series(True, index=rows.index), column=column,
+                                   value=pd.Series(group["value"].to_numpy(), index=rows.index),
+                                   element=element_ids[table].get(column))
+            if invalid:
+                found["message"] = found["message"] + " " + pd.Series(group["reason"].to_numpy(), dtype="str")
+            parts.append(found)
     for rule_id, (column_meta, value_meta) in ISSUE_RULES.items():
         incidents = scoped.incidents
         if value_meta in incidents.columns and incidents[value_meta].notna().any():
@@ -101,7 +109,7 @@ def without_shadowed(findings: pd.DataFrame, incidents: pd.DataFrame | None = No
     elements that parser writes (they are blank because of it)."""
     if findings.empty:
         return findings
-    unmapped = findings["rule_id"] == "XW-UNMAPPED"
+    unmapped = findings["rule_id"].isin(CROSSWALK_RULES)
     key = findings["segment"].astype("str") + "|" + findings["_row"].astype("str") + "|" + findings["column"].astype("str")
     shadowed = key.isin(key[unmapped]) & ~unmapped
     if incidents is not None and DATETIME_ELEMENTS in incidents.columns and incidents[DATETIME_ELEMENTS].notna().any():
