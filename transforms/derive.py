@@ -74,6 +74,13 @@ def derived_incidents(incidents: pd.DataFrame, subjects: pd.DataFrame, officers:
     shots_unsettled = _any_per_incident(unsettled_shots(officers["shots_fired"]), o_parent, rows)
     n_subjects = s_parent.value_counts().reindex(rows, fill_value=0)
     n_officers = o_parent.value_counts().reindex(rows, fill_value=0)
+    # Without officer rows (an export that records no officers) "no officer fired" is not vacuously
+    # true: it is settled only when every subject's force types (S24) are known and none is FIREARM,
+    # which a discharge at a person requires (§3.2.2.32).
+    force = subjects.get("force_type_ids", pd.Series(pd.NA, index=subjects.index, dtype="str"))
+    firearm_open = _any_per_incident(force.isna() | has_any_token(force, ("FIREARM", "PENDING", "UNKNOWN")),
+                                     s_parent, rows)
+    shots_unsettled = shots_unsettled | ((n_officers == 0) & firearm_open)
 
     tickler = pd.Series("", index=rows, dtype="str")
     tickler = tickler.mask(death, tickler + SEP + "DEATH")
@@ -111,7 +118,7 @@ ESTABLISH = {
     "shots_fired": "whether this officer discharged a firearm at or in the direction of a person (YES or NO)",
     "subjects": "who the subject(s) of the incident were and their injuries: the export has no subject row for it",
     "incident_tickler_ids": ("whether the incident meets the FBI criteria (a death, a serious injury or a firearm "
-                             "discharge): its rows could not be read, see rejections.csv"),
+                             "discharge): its rows carry a layout or parse error, see its other findings in rejections.csv"),
 }
 UNDECIDED_COLUMNS = ["_incident", "segment", "element", "column", "subject_id", "officer_id", "value", "establish",
                      "_row", "_source_file", "_source_row"]
