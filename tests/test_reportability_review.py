@@ -79,6 +79,24 @@ def test_undecided_facts_of_an_incident_without_open_fact_point_at_i32():
     assert facts[["segment", "element"]].values.tolist() == [["incident", "I32"]]
 
 
+@pytest.mark.parametrize("force, expected", [
+    ("FIREARM", [("incident", "O20")]),     # no officer row: a discharge is neither established nor ruled out
+    (None, [("incident", "O20")]),
+    ("PHYSICAL", "not_reportable"),          # the subjects' force types rule a firearm out
+])
+def test_incident_without_officer_rows(force, expected):
+    incidents, subjects, officers = frames(["NONE"], ["NO"])
+    subjects["force_type_ids"] = S([force])
+    officers = officers.iloc[:0]
+    out, screened, _ = derived_incidents(incidents, subjects, officers)
+    if expected == "not_reportable":
+        assert screened.iloc[0]
+        return
+    facts = undecided_facts(out[~screened], subjects, officers)
+    assert facts[["segment", "element"]].apply(tuple, axis=1).tolist() == expected
+    assert "no officer row" in facts["establish"].iloc[0]
+
+
 # ------------------------------------------------------------------------------ end to end
 
 def month_run(run_cli, tmp_path, tables, profile_text=""):

@@ -57,6 +57,12 @@ def unsettled_shots(shots: pd.Series) -> pd.Series:
     return ~shots.isin(SETTLED_SHOTS)
 
 
+def _firearm_open(subjects: pd.DataFrame) -> pd.Series:
+    """True where a subject's force types (S24) do not rule out a firearm: blank, FIREARM, PENDING/UNKNOWN."""
+    force = subjects.get("force_type_ids", pd.Series(pd.NA, index=subjects.index, dtype="str"))
+    return force.isna() | has_any_token(force, ("FIREARM", "PENDING", "UNKNOWN"))
+
+
 def _any_per_incident(mask: pd.Series, parents: pd.Series, index: pd.Index) -> pd.Series:
     return mask.groupby(parents).any().reindex(index, fill_value=False).astype(bool)
 
@@ -77,9 +83,7 @@ def derived_incidents(incidents: pd.DataFrame, subjects: pd.DataFrame, officers:
     # Without officer rows (an export that records no officers) "no officer fired" is not vacuously
     # true: it is settled only when every subject's force types (S24) are known and none is FIREARM,
     # which a discharge at a person requires (§3.2.2.32).
-    force = subjects.get("force_type_ids", pd.Series(pd.NA, index=subjects.index, dtype="str"))
-    firearm_open = _any_per_incident(force.isna() | has_any_token(force, ("FIREARM", "PENDING", "UNKNOWN")),
-                                     s_parent, rows)
+    firearm_open = _any_per_incident(_firearm_open(subjects), s_parent, rows)
     shots_unsettled = shots_unsettled | ((n_officers == 0) & firearm_open)
 
     tickler = pd.Series("", index=rows, dtype="str")
@@ -117,8 +121,11 @@ ESTABLISH = {
                         "unconsciousness, other serious injury) or was not injured (NONE)"),
     "shots_fired": "whether this officer discharged a firearm at or in the direction of a person (YES or NO)",
     "subjects": "who the subject(s) of the incident were and their injuries: the export has no subject row for it",
+    "officers": ("whether an officer discharged a firearm at or in the direction of a person: the export has no "
+                 "officer row for this incident and the subjects' force types (S24) do not rule a firearm out"),
     "incident_tickler_ids": ("whether the incident meets the FBI criteria (a death, a serious injury or a firearm "
-                             "discharge): its rows carry a layout or parse error, see its other findings in rejections.csv"),
+                             "discharge): its rows carry a layout or parse error, see its other findings in "
+                             "rejections.csv"),
 }
 UNDECIDED_COLUMNS = ["_incident", "segment", "element", "column", "subject_id", "officer_id", "value", "establish",
                      "_row", "_source_file", "_source_row"]
@@ -128,7 +135,8 @@ def undecided_facts(incidents: pd.DataFrame, subjects: pd.DataFrame, officers: p
     """What the reportability of each `undecided` incident hangs on: one row per open fact.
 
     A subject whose injuries are unsettled (S25), an officer whose shots_fired is (O20), an incident
-    without a subject row; an undecided incident with none of these (its rows carry a layout or parse
+    without a subject row (I33), or without an officer row while its subjects' force types leave a
+    firearm open (O20); an undecided incident with none of these (its rows carry a layout or parse
     error) gets one row on I32. Every undecided incident of `incidents` has at least one row.
     `_incident` is the incident's `_row`, `_row` the row of the fact's own table.
     """
@@ -146,9 +154,12 @@ def undecided_facts(incidents: pd.DataFrame, subjects: pd.DataFrame, officers: p
             "_source_file": hit["_source_file"].to_numpy(), "_source_row": hit["_source_row"].to_numpy()}))
     mine = incidents[incidents["_row"].isin(open_rows)]
     no_subject = mine[~mine["_row"].isin(subjects["_incident_row"])]
-    listed = pd.concat([p["_incident"] for p in parts] + [no_subject["_row"]])
+    firearm_open = subjects.loc[_firearm_open(subjects), "_incident_row"]
+    no_officer = mine[~mine["_row"].isin(officers["_incident_row"]) & mine["_row"].isin(firearm_open)]
+    listed = pd.concat([p["_incident"] for p in parts] + [no_subject["_row"], no_officer["_row"]])
     unexplained = mine[~mine["_row"].isin(listed)]
-    for frame, column, element in ((no_subject, "subjects", "I33"), (unexplained, "incident_tickler_ids", "I32")):
+    for frame, column, element in ((no_subject, "subjects", "I33"), (no_officer, "officers", "O20"),
+                                   (unexplained, "incident_tickler_ids", "I32")):
         parts.append(pd.DataFrame({
             "_incident": frame["_row"].to_numpy(), "segment": "incident", "element": element, "column": column,
             "subject_id": pd.NA, "officer_id": pd.NA, "value": pd.NA, "establish": ESTABLISH[column],
