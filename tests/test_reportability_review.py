@@ -182,3 +182,25 @@ def test_unmapped_injury_is_rejected_not_screened_out(run_cli, tmp_path):
     assert "XW-UNMAPPED" in rules
     inc = json.loads((folder / "manifest.json").read_text())["incidents"]
     assert (inc["undecided"], inc["not_reportable"]) == (1, 0)
+
+
+def test_austin_2017_01_counts_one_incident_meeting_the_criteria(run_cli, tmp_path):
+    """Issue 9 item 10: the summary said 4 reportable for Austin 2017-01 where 1 meets the FBI criteria;
+    the three counts add up and every undecided incident is listed for review."""
+    from tests.conftest import REAL_EXPORTS, REPO
+
+    source = REAL_EXPORTS / "austin-pd-response-to-resistance-2017.csv"
+    profile = REPO / "data" / "sample" / "real" / "austin-pd.yaml"
+    if not source.is_file() or not profile.is_file():
+        pytest.skip("Austin export or profile not available")
+    code, out, err = run_cli("run", "--profile", profile, "--source", source, "--month", "2017-01",
+                             "--out", tmp_path / "out", "--as-of", AS_OF)
+    assert code in (0, 1), err
+    folder = next((tmp_path / "out").glob("*/2017-01"))
+    inc = json.loads((folder / "manifest.json").read_text())["incidents"]
+    assert inc["meets_criteria"] == 1
+    assert inc["meets_criteria"] + inc["undecided"] + inc["not_reportable"] == inc["in_month"]
+    assert f"{inc['in_month']} incident(s): 1 meet the FBI criteria" in out
+    if inc["undecided"]:
+        review = pd.read_csv(folder / "review.csv", dtype=str)
+        assert review["agency_case_number"].nunique() == inc["undecided"]
