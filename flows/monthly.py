@@ -110,7 +110,7 @@ class Prepared:
     excluded: pd.DataFrame
     findings: pd.DataFrame
     rejected: pd.Index
-    remap_counts: dict
+    remap_counts: pd.DataFrame  # per incident row and remap id: cells remapped (transforms/remap.py)
     derived_counts: dict
 
 

@@ -22,6 +22,7 @@ from transforms.actions import (KEY, active_incidents, planned_actions, zero_rep
 from transforms.derive import REPORTABILITY, reportability, undecided_facts
 from transforms.link import incident_month
 from transforms.offense_categories import offense_category_counts
+from transforms.remap import remap_totals
 from transforms.messages import incident_messages, remove_message, zero_report_message
 from transforms.rejection_report import SEGMENT_TABLES, rms_names
 
@@ -292,7 +293,7 @@ def month_files(prepared, month: str, as_of: pd.Timestamp, run_id: str | None, r
         },
         "offense_categories": offense_category_counts(
             good, ref.offenses, profile.settings.get("justice_counts_robbery", "person")),
-        "remapped_codes": prepared.remap_counts,
+        "remapped_codes": remap_totals(prepared.remap_counts, [*inc.loc[in_month, "_row"], *excluded["_row"]]),
         "derived_values": prepared.derived_counts,
         "extra_columns_ignored": {t: sorted(prepared.extract.extra_columns[t]) for t in TABLES},
         "inputs": {

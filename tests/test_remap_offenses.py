@@ -5,8 +5,8 @@ import pandas as pd
 import pytest
 
 from flows.config import load_reference
-from tests.conftest import incident, write_csv_extract, write_profile
-from transforms.remap import remapped
+from tests.conftest import combined, incident, write_csv_extract, write_profile
+from transforms.remap import remap_totals, remapped
 
 
 @pytest.mark.parametrize("date, code, expected", [
@@ -20,7 +20,7 @@ def test_remap_90aeh_boundary(date, code, expected):
                           "offense1": pd.Series(["13B"], dtype="str"), "offense2": pd.Series([code], dtype="str")})
     out, counts = remapped(frame, load_reference().remaps)
     assert out["offense2"].iloc[0] == expected and out["offense1"].iloc[0] == "13B"
-    assert counts["I15-90AEH-TO-90Z"] == (expected != code)
+    assert remap_totals(counts) == {"I15-90AEH-TO-90Z": int(expected != code)}
 
 
 @pytest.mark.parametrize("date, month, as_of, expected", [
@@ -67,7 +67,7 @@ def test_remap_collapses_only_the_repeats_it_creates(date, given, expected):
                          dtype="str")
     out, counts = remapped(frame, load_reference().remaps)
     assert out[OFFENSES].fillna("").values.tolist() == [expected]
-    assert counts["I15-90AEH-TO-90Z"] == (sum(v in ("90A", "90E", "90H") for v in given) if date >= "2021" else 0)
+    assert remap_totals(counts) == {"I15-90AEH-TO-90Z": sum(v in ("90A", "90E", "90H") for v in given) if date >= "2021" else 0}
 
 
 def test_remap_collapse_is_row_by_row():
@@ -76,7 +76,8 @@ def test_remap_collapse_is_row_by_row():
     out, counts = remapped(frame, load_reference().remaps)
     assert out[OFFENSES].fillna("").values.tolist() == [["90Z", "13B", ""], ["13B", "13B", "90Z"],
                                                         ["90A", "90E", ""]]
-    assert counts == {"I15-90AEH-TO-90Z": 2}
+    assert counts["I15-90AEH-TO-90Z"].tolist() == [1, 1, 0]
+    assert remap_totals(counts, [1, 2]) == {"I15-90AEH-TO-90Z": 1}
 
 
 @pytest.mark.parametrize("date, month, given, code, expected, rules, remapped_codes", [
@@ -104,3 +105,23 @@ def test_remap_through_the_monthly_run(run_cli, tmp_path, date, month, given, co
     assert manifest["remapped_codes"] == {"I15-90AEH-TO-90Z": remapped_codes}
     messages = [json.loads(p.read_text())["Incident"] for p in folder.glob("PA*_0001.json")]
     assert [[m.get(c) for c in OFFENSES] for m in messages] == ([expected] if expected else [])
+
+
+def test_manifest_counts_the_remapped_codes_of_its_month(run_cli, tmp_path):
+    """The manifest is per month: codes remapped in other months' incidents of the extract are not counted."""
+    def case(name, date, offenses):
+        return incident(name, incidents__incident_date=date, incidents__initial_contact_id="CRIMINAL_SUSPICIOUS_ACTIVITY",
+                        **{f"incidents__{c}": v for c, v in zip(OFFENSES, offenses)},
+                        incidents__nibrs_incident_number_pu_ids="PENDING", subjects__charged="")
+    tables = combined(case("CASE-1", "2021-01-05", ["90A", "90E", ""]), case("CASE-2", "2021-02-03", ["90H", "", ""]),
+                      case("CASE-3", "2020-12-03", ["90H", "", ""]))
+    source = write_csv_extract(tmp_path / "x", tables)
+    profile = write_profile(tmp_path / "cfg")
+    counts = {}
+    for month in ("2021-01", "2021-02"):
+        code, _, stderr = run_cli("run", "--profile", profile, "--source", source, "--month", month,
+                                  "--out", tmp_path / "out", "--as-of", "2021-03-10T08:00:00")
+        assert code == 0, stderr
+        manifest = json.loads((tmp_path / "out" / "PA0230100" / month / "manifest.json").read_text())
+        counts[month] = manifest["remapped_codes"]
+    assert counts == {"2021-01": {"I15-90AEH-TO-90Z": 2}, "2021-02": {"I15-90AEH-TO-90Z": 1}}

@@ -5,14 +5,17 @@ import numpy as np
 import pandas as pd
 
 
-def remapped(incidents: pd.DataFrame, remaps: list[dict]) -> tuple[pd.DataFrame, dict[str, int]]:
+def remapped(incidents: pd.DataFrame, remaps: list[dict]) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Apply each remap to incidents dated on or after its `effective_from`; count the cells changed.
+
+    Returns the remapped incidents and, per incident row (same index) and remap id, the number of
+    cells the remap changed (the manifest of a month sums its own rows, `remap_totals`).
 
     A repeat the remap creates (90A and 90H both becoming 90Z) collapses into one code; a repeat
     already in the RMS data (13A, 13A; or 90A, 90A) is left for the I16/I17 repeat edits to report.
     """
     out = incidents.copy()
-    counts = {}
+    counts = pd.DataFrame(index=incidents.index)
     on_or_after = {}
     for remap in remaps:
         start = str(remap["effective_from"])
@@ -20,14 +23,20 @@ def remapped(incidents: pd.DataFrame, remaps: list[dict]) -> tuple[pd.DataFrame,
             on_or_after[start] = (out["incident_date"] >= start).fillna(False).astype(bool)
         columns = [c for c in remap["columns"] if c in out.columns]
         before = out[columns].copy()
-        changed = 0
+        changed = pd.Series(0, index=out.index, dtype="int64")
         for column in columns:
             hit = on_or_after[start] & out[column].isin([str(v) for v in remap["from"]])
             out[column] = out[column].mask(hit, str(remap["to"]))
-            changed += int(hit.sum())
+            changed += hit.astype("int64")
         counts[remap["id"]] = changed
         out = without_repeats(out, columns, before)
     return out, counts
+
+
+def remap_totals(counts: pd.DataFrame, rows=None) -> dict[str, int]:
+    """Cells changed per remap id, over the incident rows `rows` (index labels; all rows when None)."""
+    part = counts if rows is None else counts.loc[counts.index.intersection(pd.Index(rows))]
+    return {str(k): int(v) for k, v in part.sum().items()}
 
 
 def without_repeats(frame: pd.DataFrame, columns: list[str], original: pd.DataFrame) -> pd.DataFrame:
