@@ -1,6 +1,8 @@
 """`uof`: a thin command line over the flows. Parses arguments, calls a flow, maps errors to exit codes.
 
-Exit codes: 0 all emitted (or a zero report), 1 completed with rejections, 2 nothing could be done.
+Exit codes: 0 all emitted (or a zero report), 1 completed with rejections (or a backfill left out months its
+extract does not cover), 2 nothing could be done (a monthly run for a month without incidents that its extract
+does not cover included).
 """
 from __future__ import annotations
 
@@ -33,6 +35,24 @@ def month_arg(text: str) -> str:
     return text
 
 
+def covers_arg(text: str) -> str:
+    """`--covers FROM..TO`: the months the extract covers, checked here, before any data is read."""
+    from transforms.coverage import parse_period
+
+    try:
+        first, last = parse_period(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+    return f"{first}..{last}"
+
+
+def add_covers_option(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--covers", type=covers_arg, default=None, metavar="FROM..TO",
+                   help="months the extract covers, YYYY-MM..YYYY-MM (default: the profile's extract_period, "
+                        "else the first to the last month of its incident dates); a month without incidents "
+                        "gets a zero report only inside it")
+
+
 def as_of_arg(text: str) -> str:
     try:
         moment = datetime.fromisoformat(text)
@@ -57,6 +77,7 @@ def _month_options(p: argparse.ArgumentParser, out_required: bool) -> None:
                        help="ledger file (default: OUT/<agency_ori>/ledger.sqlite); the archive sits beside it")
     p.add_argument("--as-of", type=as_of_arg, default=None,
                    help="moment the run is considered to happen, YYYY-MM-DDTHH:MM:SS (default: now)")
+    add_covers_option(p)
 
 
 def parser() -> argparse.ArgumentParser:
@@ -93,7 +114,8 @@ def _summary(result) -> str:
 def _cmd_run(args) -> int:
     from flows.monthly import run_month
 
-    result = run_month(args.profile, args.source, args.month, args.out, args.as_of or now_arg(), state=args.state)
+    result = run_month(args.profile, args.source, args.month, args.out, args.as_of or now_arg(), state=args.state,
+                       covers=args.covers)
     say(_summary(result))
     for note in result.notes:
         say(f"note: {note}")
@@ -104,7 +126,8 @@ def _cmd_validate(args) -> int:
     from flows.monthly import run_month
     from flows.report import findings_table
 
-    result = run_month(args.profile, args.source, args.month, None, args.as_of or now_arg(), write=False)
+    result = run_month(args.profile, args.source, args.month, None, args.as_of or now_arg(), write=False,
+                       covers=args.covers)
     say(_summary(result))
     table = findings_table(result.findings)
     if table:

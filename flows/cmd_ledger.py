@@ -35,9 +35,12 @@ def _cmd_backfill(args) -> int:
     from flows.monthly import run_backfill
 
     results = run_backfill(args.profile, args.source, args.first, args.last, args.out, args.as_of or now_arg(),
-                           state=args.state)
+                           state=args.state, covers=args.covers)
     for result in results:
-        print(_summary(result))
+        if result.manifest.get("skipped"):
+            print(f"{result.month}: left out, nothing written - {result.notes[0]}")
+        else:
+            print(_summary(result))
     return max((r.exit_code for r in results), default=0)
 
 
@@ -87,7 +90,7 @@ def _cmd_history(args) -> int:
 
 
 def register(sub) -> dict:
-    from flows.cli import as_of_arg, month_arg
+    from flows.cli import add_covers_option, as_of_arg, month_arg
 
     back = sub.add_parser("backfill", help="process every month of a range from one extract, in one pass")
     back.add_argument("--profile", required=True)
@@ -97,6 +100,7 @@ def register(sub) -> dict:
     back.add_argument("--out", required=True)
     back.add_argument("--state", default=None)
     back.add_argument("--as-of", type=as_of_arg, default=None)
+    add_covers_option(back)
     mark = sub.add_parser("mark-submitted", help="record that a run's files were uploaded to the FBI")
     mark.add_argument("run_id")
     _state_options(mark)

@@ -19,6 +19,7 @@ from flows.version import tool_version
 from schemas.build import CheckContext, build_schemas
 from schemas.catalog import parse_catalog
 from transforms.aggregate import with_cross_segment_columns
+from transforms.coverage import Coverage, extract_coverage, not_covered, parse_period, refusal
 from transforms.derive import derived_incidents, with_sequential_ids
 from transforms.link import incident_month
 from transforms.outcome import (engine_findings, month_scope, rejected_incident_rows, with_build_errors,
@@ -112,6 +113,7 @@ class Prepared:
     rejected: pd.Index
     remap_counts: pd.DataFrame  # per incident row and remap id: cells remapped (transforms/remap.py)
     derived_counts: dict
+    coverage: Coverage | None = None  # the months the extract covers (zero reports only there)
 
 
 def prepare(config: Configuration, extract: Extract, months: list[str], as_of: pd.Timestamp) -> Prepared:
@@ -154,56 +156,91 @@ def month_runs(prepared: Prepared, months: list[str], as_of: pd.Timestamp, out: 
     return results
 
 
-def check_months(months: list[str], prepared: Prepared, as_of: pd.Timestamp, before_2017_fatal: bool = True) -> None:
-    """Refuse, before writing anything, a zero report the FBI would reject (Z2).
+def check_months(months: list[str], prepared: Prepared, as_of: pd.Timestamp, before_2017_fatal: bool = True) -> dict:
+    """Refuse, before writing anything, a zero report the FBI would reject (Z2) or the extract cannot support.
 
     A backfill may start before 2017: its early empty months simply get no zero report (see month_files).
+    Returns {month: reason} for the months that would need a zero report but that the extract does not
+    cover (see transforms/coverage.py): a monthly run refuses them, a backfill leaves them out.
     """
     inc = prepared.scoped.incidents
     months_with_incidents = set(incident_month(inc).dropna())
     undated = bool(inc["incident_date"].isna().any())
+    uncovered = {}
     for month in months:
-        if month not in months_with_incidents and not undated and (before_2017_fatal or month >= FIRST_ZERO_REPORT_MONTH):
+        if month in months_with_incidents or undated:
+            continue  # incidents to send, or the zero report is withheld for the undated ones
+        if before_2017_fatal or month >= FIRST_ZERO_REPORT_MONTH:
             check_zero_report_month(month, as_of)
+        if prepared.coverage is not None and not prepared.coverage.covers(month):
+            uncovered[month] = refusal(month, prepared.coverage)
+    return uncovered
+
+
+def declared_period(covers: str | None, config: Configuration) -> tuple[str, str] | None:
+    """The period declared for the extract: the command line's, else the profile's; checked before any read."""
+    if covers:
+        try:
+            return parse_period(covers)
+        except ValueError as exc:
+            raise UsageError(f"--covers {exc}") from None
+    return config.profile.settings.get("extract_period")
 
 
 def monthly_run(profile: str, source: str, month: str, out: str | None, as_of: str,
-                write: bool = True, state: str | None = None) -> MonthResult:
+                write: bool = True, state: str | None = None, covers: str | None = None) -> MonthResult:
     as_of_ts = pd.Timestamp(as_of)
     config = step(load_configuration, profile)
+    declared = declared_period(covers, config)
     extract = step(read_extract, Path(source), config.profile, config.ref)
     prepared = prepare(config, extract, [month], as_of_ts)
-    check_months([month], prepared, as_of_ts)
+    prepared.coverage = extract_coverage(extract.frames["incidents"], [month], declared)
+    uncovered = check_months([month], prepared, as_of_ts)
+    if uncovered:
+        raise UsageError(uncovered[month] + "; nothing was written")
     result = month_runs(prepared, [month], as_of_ts, out, state, "run", write)[0]
     publish_run_summary(result)
     return result
 
 
+def skipped_month(month: str, reason: str, coverage: Coverage) -> MonthResult:
+    """A backfill month left out: no zero report, nothing written, nothing recorded (it stays missing)."""
+    return MonthResult(month=month, exit_code=1, folder=None, notes=[reason],
+                       manifest={"month": month, "skipped": True, "coverage": coverage.manifest(month)})
+
+
 def backfill_run(profile: str, source: str, first: str, last: str, out: str, as_of: str,
-                 state: str | None = None) -> list[MonthResult]:
+                 state: str | None = None, covers: str | None = None) -> list[MonthResult]:
     as_of_ts = pd.Timestamp(as_of)
     months = [p.strftime("%Y-%m") for p in pd.period_range(first, last, freq="M")]
     if not months:
         raise UsageError(f"--from {first} is after --to {last}")
     config = step(load_configuration, profile)
+    declared = declared_period(covers, config)
     extract = step(read_extract, Path(source), config.profile, config.ref)
     prepared = prepare(config, extract, months, as_of_ts)
-    check_months(months, prepared, as_of_ts, before_2017_fatal=False)
-    results = month_runs(prepared, months, as_of_ts, out, state, "backfill", True)
-    for result in results:
+    prepared.coverage = extract_coverage(extract.frames["incidents"], months, declared)
+    uncovered = check_months(months, prepared, as_of_ts, before_2017_fatal=False)
+    if len(uncovered) == len(months):
+        raise UsageError("no incident and no zero report to send: " + not_covered(first, last, prepared.coverage)
+                         + "; nothing was written")
+    written = [m for m in months if m not in uncovered]
+    results = {r.month: r for r in month_runs(prepared, written, as_of_ts, out, state, "backfill", True)}
+    for result in results.values():
         publish_run_summary(result)
-    return results
+    return [results[m] if m in results else skipped_month(m, uncovered[m], prepared.coverage) for m in months]
 
 
-def run_month(profile, source, month, out, as_of, write=True, state=None) -> MonthResult:
+def run_month(profile, source, month, out, as_of, write=True, state=None, covers=None) -> MonthResult:
     return run_flow(monthly_run, "uof-monthly-run", profile=str(profile), source=str(source), month=month,
                     out=None if out is None else str(out), as_of=as_of, write=write,
-                    state=None if state is None else str(state))
+                    state=None if state is None else str(state), covers=covers)
 
 
-def run_backfill(profile, source, first, last, out, as_of, state=None) -> list[MonthResult]:
+def run_backfill(profile, source, first, last, out, as_of, state=None, covers=None) -> list[MonthResult]:
     return run_flow(backfill_run, "uof-backfill", profile=str(profile), source=str(source), first=first,
-                    last=last, out=str(out), as_of=as_of, state=None if state is None else str(state))
+                    last=last, out=str(out), as_of=as_of, state=None if state is None else str(state),
+                    covers=covers)
 
 
 __all__ = ["run_month", "run_backfill", "monthly_run", "backfill_run", "MonthResult", "tool_version",

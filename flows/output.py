@@ -303,6 +303,7 @@ def month_files(prepared, month: str, as_of: pd.Timestamp, run_id: str | None, r
             "reference": [{"name": n, "sha256": h} for n, h in sorted(ref.files.items())],
         },
         "archive": archived,
+        "coverage": None if prepared.coverage is None else prepared.coverage.manifest(month),
         "notes": notes,
     }
     files = list(named)

@@ -75,8 +75,9 @@ def submission_issues(path: Path, month: str) -> list[str]:
     try:
         runs = ledger.runs(month)
         if runs.empty:
-            return [f"{month}: no run recorded — the scheduled run on the 1st did not happen or failed; "
-                    "check the Prefect flow runs, or run `uof run` by hand"]
+            return [f"{month}: no run recorded — the scheduled run on the 1st did not happen or failed "
+                    "(an extract that does not cover the month is refused); check the Prefect flow runs, or run "
+                    "`uof run` by hand"]
         messages = ledger.messages(month)
         latest = ledger.run(str(runs.iloc[-1]["run_id"]))
     finally:
@@ -99,19 +100,25 @@ def submission_issues(path: Path, month: str) -> list[str]:
 
 
 # ---- flows ---------------------------------------------------------------------------------------
-@flow(name=RUN_FLOW, log_prints=False, persist_result=False)
-def scheduled_month(profile: str, source_glob: str, out: str, state: str | None = None,
-                    month: str | None = None) -> dict:
-    """Run the previous month (or `month`) from the newest extract matching `source_glob`."""
-    from flows.cli import now_arg
+def scheduled_run(profile: str, source_glob: str, out: str, state: str | None, month: str | None, as_of: str,
+                  logger) -> dict:
+    """The scheduled month's run (the body of `scheduled_month`, callable without Prefect).
+
+    It goes through `run_month`, so the coverage rule holds here too: when the newest extract does not
+    cover a month without incidents (a stale export, a quarterly workbook), no zero report is sent, the
+    refusal is logged as an ERROR and raised, so the flow run fails and the month stays missing.
+    """
+    from flows.errors import UofError
     from flows.monthly import run_month
 
-    logger = get_run_logger()
-    as_of = now_arg()
     month = check_month_arg(month, datetime.fromisoformat(as_of))
     source = newest_source(source_glob)
     logger.info("month %s from %s (as of %s)", month, source.name, as_of)
-    result = run_month(profile, source, month, out, as_of, state=state)  # publishes its summary artifact
+    try:
+        result = run_month(profile, source, month, out, as_of, state=state)  # publishes its summary artifact
+    except UofError as exc:
+        logger.error("%s: nothing was sent from %s - %s", month, source.name, exc)
+        raise
     inc = result.manifest["incidents"]
     actions = ", ".join(f"{n} {a}" for a, n in inc["actions"].items() if n) or "none"
     logger.info("%s run %s: %d valid, %d rejected, %d not reportable; messages %s%s; exit code %d",
@@ -123,6 +130,15 @@ def scheduled_month(profile: str, source_glob: str, out: str, state: str | None 
                        inc["rejected"] + inc["rejected_undated"], result.folder)
     return {"month": month, "run_id": result.manifest.get("run_id"), "exit_code": result.exit_code,
             "folder": None if result.folder is None else str(result.folder)}
+
+
+@flow(name=RUN_FLOW, log_prints=False, persist_result=False)
+def scheduled_month(profile: str, source_glob: str, out: str, state: str | None = None,
+                    month: str | None = None) -> dict:
+    """Run the previous month (or `month`) from the newest extract matching `source_glob`."""
+    from flows.cli import now_arg
+
+    return scheduled_run(profile, source_glob, out, state, month, now_arg(), get_run_logger())
 
 
 @flow(name=CHECK_FLOW, log_prints=False, persist_result=False)

@@ -8,10 +8,11 @@ from tests.conftest import combined, incident, write_csv_extract, write_profile
 from transforms.actions import active_incidents, planned_actions, zero_report_action
 
 
-def month_run(run_cli, tmp_path, tables, month="2025-10", as_of="2025-11-05T09:30:00", name="x"):
+def month_run(run_cli, tmp_path, tables, month="2025-10", as_of="2025-11-05T09:30:00", name="x",
+              covers="2025-09..2025-10"):  # the extracts below cover both months, whatever their dates
     source = write_csv_extract(tmp_path / name, tables)
     code, stdout, stderr = run_cli("run", "--profile", write_profile(tmp_path / "cfg"), "--source", source,
-                                   "--month", month, "--out", tmp_path / "out", "--as-of", as_of)
+                                   "--month", month, "--out", tmp_path / "out", "--as-of", as_of, "--covers", covers)
     assert code in (0, 1), stderr
     folder = tmp_path / "out" / "PA0230100" / month
     msgs = [json.loads(p.read_text()) for p in sorted(folder.glob("PA*.json"))]

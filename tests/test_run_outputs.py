@@ -165,7 +165,8 @@ def test_run_unreadable_date_rejected_in_every_run(run_cli, tmp_path):
     ("2016-12", AS_OF, 2),             # before the collection's first zero-report year
 ])
 def test_run_zero_report_rules(run_cli, tmp_path, month, as_of, expected):
-    code, stdout, stderr, out = run(run_cli, tmp_path, incident(), month=month, as_of=as_of)
+    covered = 'extract_period: {from: "2016-01", to: "2026-12"}\n'  # Z2 alone decides (see test_coverage_zero_reports)
+    code, stdout, stderr, out = run(run_cli, tmp_path, incident(), month=month, as_of=as_of, profile_text=covered)
     assert code == expected, stderr
     if expected == 0:
         msgs = messages(month_folder(out, month))
@@ -213,7 +214,7 @@ def test_backfill_before_2017_sends_no_zero_report(run_cli, tmp_path):
     source = write_csv_extract(tmp_path / "x", quiet)
     code, stdout, stderr = run_cli("backfill", "--profile", write_profile(tmp_path / "cfg"), "--source", source,
                                    "--from", "2016-11", "--to", "2017-01", "--out", tmp_path / "out",
-                                   "--as-of", AS_OF)
+                                   "--as-of", AS_OF, "--covers", "2016-11..2017-01")
     assert code == 0, stderr
     base = tmp_path / "out" / "PA0230100"
     assert messages(base / "2016-11") == {} and messages(base / "2016-12") == {}

@@ -28,8 +28,10 @@ def status_json(run_cli, profile, *args):
 
 
 def test_status_table_overdue_until_every_run_is_marked_submitted(run_cli, tmp_path):
-    profile = write_profile(tmp_path / "cfg", 'reporting_start: "2025-08"\n')
-    # one October incident: August and September get zero reports, October the incident
+    profile = write_profile(tmp_path / "cfg", 'reporting_start: "2025-08"\n'
+                            'extract_period: {from: "2025-08", to: "2025-10"}\n')
+    # one October incident in an extract declared to cover August to October: August and September get
+    # zero reports, October the incident
     run_months(run_cli, tmp_path, profile, incident("A-1"), ["2025-08", "2025-09", "2025-10"])
     code, stdout, _ = run_cli("status", "--profile", profile, "--out", tmp_path / "out",
                               "--as-of", "2025-11-20T08:00:00")
@@ -124,3 +126,21 @@ def test_status_refuses_the_ledger_of_another_agency(run_cli, tmp_path):
     other.write_text('agency_ori: "IL0160000"\n', encoding="utf-8")
     code, _, stderr = run_cli("status", "--profile", other, "--state", ledger_file(tmp_path))
     assert code == 2 and "PA0230100" in stderr
+
+
+def test_status_keeps_a_month_the_extract_does_not_cover_missing(run_cli, tmp_path):
+    """No zero report for a month the extract does not cover: `uof status` still lists the month as missing."""
+    profile = write_profile(tmp_path / "cfg", 'reporting_start: "2025-08"\n')
+    source = write_csv_extract(tmp_path / "extract", combined(
+        incident("SEP-1", incidents__incident_date="2025-09-02"), incident("OCT-1")))
+    out = tmp_path / "out"
+    code, _, stderr = run_cli("run", "--profile", profile, "--source", source, "--month", "2025-08", "--out", out,
+                              "--as-of", RUN_AS_OF)
+    assert code == 2 and "not covered by the extract" in stderr
+    code, stdout, stderr = run_cli("backfill", "--profile", profile, "--source", source, "--from", "2025-08",
+                                   "--to", "2025-10", "--out", out, "--as-of", RUN_AS_OF)
+    assert code == 1 and "2025-08: left out, nothing written" in stdout, stderr
+    code, doc, _ = status_json(run_cli, profile, "--out", out, "--as-of", "2025-11-20T08:00:00")
+    august, september, october = doc["months"]
+    assert (august["runs"], august["zero_report"], august["missing"], august["status"]) == (0, False, True, "overdue")
+    assert (september["missing"], october["missing"]) == (False, False)
