@@ -26,7 +26,7 @@ PROFILE_KEYS = {
     "defaults", "encoding", "reporting_start", "state_program", "justice_counts_robbery", "layout", "parsers", "source",
     "additional_agency_oris", "extract_period",
 }
-CROSSWALK_KEYS = {"element", "table", "map", "description", "notes", "trim", "case"}
+CROSSWALK_KEYS = {"element", "table", "map", "invalid", "description", "notes", "trim", "case"}
 CROSSWALK_CASES = ("exact", "fold")
 SOURCE_KEYS = {"sheet", "null_values", "keep_rows"}
 ROW_FILTER_KEYS = {"column", "in", "not_in", "table"}
@@ -50,6 +50,8 @@ class Crosswalk:
     sha256: str
     trim: bool = True  # surrounding spaces ignored, inner runs of spaces count as one
     case: str = "exact"  # exact | fold (local codes looked up case-insensitively)
+    # known-bad local values -> reason: configured, but rows holding them are rejected (XW-INVALID)
+    invalid: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -266,7 +268,34 @@ def load_crosswalk(path: Path, ref: Reference) -> Crosswalk:
                               "different FBI values", "map")
         seen.setdefault(folded, local.strip())
         mapping[local.strip()] = values
-    return Crosswalk(path=path, targets=tuple(targets), mapping=mapping, sha256=digest, trim=trim, case=case)
+    invalid = _invalid_values(data.get("invalid"), seen, path, trim, case)
+    return Crosswalk(path=path, targets=tuple(targets), mapping=mapping, sha256=digest, trim=trim, case=case,
+                     invalid=invalid)
+
+
+def _invalid_values(raw, mapped: dict[str, str], path, trim: bool, case: str) -> dict[str, str]:
+    """`invalid: {LOCAL: REASON}`: known-bad local values (a typo, a shifted column). `mapped` holds the
+    lookup form of every mapped code: a value may not be both mapped and invalid."""
+    if raw is None:
+        return {}
+    if not isinstance(raw, dict):
+        raise ConfigError(path, "must be a mapping of local value -> reason it is invalid", "invalid")
+    out, seen = {}, {}
+    for local, reason in raw.items():
+        if not isinstance(reason, str) or not reason.strip():
+            raise ConfigError(path, f"local value '{local}' needs a reason (why the value is invalid, shown to "
+                              "the analyst with each rejected row)", "invalid")
+        folded = crosswalk_key(local.strip(), trim, case)
+        if folded in mapped:
+            raise ConfigError(path, f"local value '{local.strip()}' is both mapped (as '{mapped[folded]}' in map) and "
+                              "marked invalid: keep it in one of them", "invalid")
+        if folded in seen:
+            raise ConfigError(path, f"local values '{seen[folded]}' and '{local.strip()}' are the same value once "
+                              f"{'case is folded and ' if case == 'fold' else ''}spaces are trimmed: list it once",
+                              "invalid")
+        seen[folded] = local.strip()
+        out[local.strip()] = " ".join(reason.split())
+    return out
 
 
 def crosswalk_key(code: str, trim: bool, case: str) -> str:
