@@ -269,9 +269,9 @@ class FileNumbersExhausted(UofError):
 class FileNumbers:
     """Appendix B sequence numbers of one submitting ORI, each handed out once.
 
-    The counter is kept in every ledger given (the run's own and, when that is another file, the submitting
-    agency's ledger under the output folder, shared by every agency that submits through that ORI); a new
-    number is above all of them. The caller holds the ledgers' locks. Numbers are committed before the
+    The counter is kept in every ledger given (the run's own, and the output folder's counter of that ORI,
+    `<out>/<ORI>/file-numbers.sqlite`, shared by every agency that submits through it); a new number is
+    above all of them. The caller holds the ledgers' locks. Numbers are committed before the
     files are written, so a failed run leaves a gap in the sequence, never a number used twice.
     """
 
@@ -303,21 +303,20 @@ class FileNumbers:
         return first
 
 
-def submitter_ledger_file(own: Path, out, agency_ori: str, reporting_ori: str) -> Path:
-    """The ledger that keeps the file numbers of `reporting_ori`: the run's own when the agency submits its
-    own data, else the submitting agency's ledger under the output folder (`<out>/<reporting ORI>/`), which
-    every agency submitting through that ORI into this output folder shares."""
-    return Path(own) if agency_ori == reporting_ori else Path(out) / reporting_ori / "ledger.sqlite"
+def file_numbers_file(out, reporting_ori: str) -> Path:
+    """The output folder's counter of `reporting_ori`'s file numbers, shared by every run that writes
+    files named for that ORI into this folder (whatever ledger each keeps, `--state` or not)."""
+    return Path(out) / reporting_ori / "file-numbers.sqlite"
 
 
 @contextlib.contextmanager
-def run_ledgers(own: Path, out, agency_ori: str, reporting_ori: str):
-    """Lock and open the run's ledger and the ledger keeping its submitting ORI's file numbers.
+def run_ledgers(own: Path, out, reporting_ori: str):
+    """Lock and open the run's ledger and the output folder's file-number counter of its submitting ORI.
 
-    Yields (ledger, FileNumbers). Both locks are held for the whole run, taken in this order (own, then
-    submitter's), so runs submitting through one ORI never name files at the same time.
+    Yields (ledger, FileNumbers). Both locks are held for the whole run, always taken in this order (own
+    ledger, then the counter), so runs naming files for one ORI in one output folder never run at once.
     """
-    submitter = submitter_ledger_file(own, out, agency_ori, reporting_ori)
+    submitter = file_numbers_file(out, reporting_ori)
     same = Path(os.path.abspath(own)) == Path(os.path.abspath(submitter))
     with contextlib.ExitStack() as stack:
         stack.enter_context(exclusive(own))

@@ -131,14 +131,14 @@ def month_runs(prepared: Prepared, months: list[str], as_of: pd.Timestamp, out: 
                state: str | None, kind: str, write: bool, run_ids: dict | None = None,
                before_seq: int | None = None) -> list[MonthResult]:
     """Per month: actions against the ledger, files, ledger records; all under the agency's lock (and the
-    submitting ORI's, whose ledger numbers the files: flows/ledger.py:run_ledgers)."""
+    lock of the output folder's file-number counter of the submitting ORI: flows/ledger.py:run_ledgers)."""
     profile = prepared.config.profile
     if not write:
         return [month_files(prepared, month, as_of, None, None, kind, history=None).result for month in months]
     ledger_path = ledger_file(state) if state else Path(out) / profile.agency_ori / "ledger.sqlite"
     submitter = profile.reporting_agency_ori
     results = []
-    with run_ledgers(ledger_path, out, profile.agency_ori, submitter) as (ledger, numbers):
+    with run_ledgers(ledger_path, out, submitter) as (ledger, numbers):
         history = {
             "incidents": ledger.incident_history(profile.agency_ori, months, before_seq),
             "zero_reports": ledger.zero_report_history(profile.agency_ori, months, before_seq),

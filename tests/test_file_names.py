@@ -243,10 +243,29 @@ def test_agencies_sharing_a_submitter_share_its_numbers(run_cli, tmp_path):
     assert month_names(out / "PA0230200" / "2025-10") == [
         "PA0230000_20251105_0930_0003-0004.zip", "PA0230000_20251105_0930_0003.json",
         "PA0230000_20251105_0930_0004.json"]
-    # The submitter's ledger keeps the count; each agency's ledger keeps its own runs (and the count it saw).
-    shared = Ledger(out / "PA0230000" / "ledger.sqlite")
+    # The output folder keeps the submitter's count; each agency's ledger keeps its runs and the count it saw.
+    shared = Ledger(out / "PA0230000" / "file-numbers.sqlite")
     assert shared.last_file_number("PA0230000") == 4 and shared.runs().empty
     shared.close()
+    assert not (out / "PA0230000" / "ledger.sqlite").exists()
+
+
+def test_submitter_with_its_ledger_elsewhere_shares_numbers_with_the_agencies_it_submits_for(run_cli, tmp_path):
+    """The county (PA0230000) keeps its ledger in --state; a town it submits for runs into the same --out."""
+    out, state = tmp_path / "out", tmp_path / "state"
+    state.mkdir()
+    runs = [("PA0230000", ["--state", state]), ("PA0230100", []), ("PA0230000", ["--state", state])]
+    for i, (ori, extra) in enumerate(runs):
+        source = write_csv_extract(tmp_path / f"x{i}", incident(
+            f"C-{i}", incidents__agency_ori=ori, incidents__reporting_agency_ori="PA0230000"))
+        code, _, stderr = run_cli("run", "--profile", agency_profile(tmp_path, ori), "--source", source,
+                                  "--month", "2025-10", "--out", out, "--as-of", AS_OF, *extra)
+        assert code == 0, stderr
+    names = submission_names(out)
+    assert len(names) == len(set(names)) == 2 + 2 + 3  # the county's second run: a Remove and an AddOnly, one zip
+    assert sorted(n for n in names if n.endswith(".json")) == [
+        f"PA0230000_20251105_0930_{n:04d}.json" for n in (1, 2, 3, 4)]
+    assert (state / "ledger.sqlite").exists() and not (out / "PA0230000" / "ledger.sqlite").exists()
 
 
 def test_concurrent_runs_of_agencies_sharing_a_submitter(tmp_path):
