@@ -92,7 +92,7 @@ DIRECTIVES = tuple(_NUMERIC_WIDTH) + tuple(_WORD_PATTERN) + ("%",)
 _CLOCK_FORMATS = ("%H%M", "%H%M%S")  # numeric HHMM(SS): a time stored as a number
 _DATE_DEFAULT = r"(?:(?P<Y>[0-9]{4})-(?P<m>[0-9]{1,2})-(?P<d>[0-9]{1,2})|(?P<m2>[0-9]{1,2})/(?P<d2>[0-9]{1,2})/(?P<Y2>[0-9]{4}))"
 _CLOCK_DEFAULT = (r"(?P<H>[0-9]{1,2}):(?P<M>[0-9]{2})(?::(?P<S>[0-9]{2})(?:[.,][0-9]{1,9})?)?"
-                  rf"(?:\s*(?P<p>[AP]M))?(?P<z>{_ZONE})?")
+                  r"(?:\s*(?P<p>[AP]M))?(?P<z>Z|(?P<zs>[+-])(?P<zh>[0-9]{2})(?::?(?P<zm>[0-9]{2}))?)?")
 
 
 def _format_tokens(fmt: str) -> list[tuple[str, str]]:
@@ -191,20 +191,39 @@ def _local(stamp: pd.Series, offset_minutes: pd.Series, zone: str | None) -> pd.
     return stamp.mask(has, converted.astype(stamp.dtype))
 
 
+def _extract(s: pd.Series, pattern: str, numeric: tuple[str, ...] = ()) -> pd.DataFrame:
+    """Named groups of a case-insensitive full match of `pattern`, NA where it does not match or a group
+    took no part; the `numeric` groups (digits only) as float. Vectorized by pyarrow (RE2): several
+    times faster than `Series.str.extract` and `pd.to_numeric` on text."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    values = pa.array(s.astype("str").array)
+    found = pc.extract_regex(values, f"(?i)^(?:{pattern})$")
+    names = [found.type.field(i).name for i in range(found.type.num_fields)]
+    out = {}
+    for name, field in zip(names, found.flatten()):  # flatten: a row that did not match is null
+        field = pc.if_else(pc.equal(field, ""), pa.scalar(None, field.type), field)
+        if name in numeric:
+            out[name] = pd.Series(pc.cast(field, pa.int64()).to_numpy(zero_copy_only=False), index=s.index,
+                                  dtype="float64")
+        else:
+            out[name] = pd.Series(field.to_numpy(zero_copy_only=False), index=s.index, dtype="str")
+    return pd.DataFrame(out, index=s.index)
+
+
 def _by_default(s: pd.Series, want: str, zone: str | None) -> pd.Series:
     """Timestamps (naive, local) read without a format; NaT where not read."""
     clock = _CLOCK_DEFAULT
-    pattern = {"time": rf"^{clock}$", "date": rf"^{_DATE_DEFAULT}(?:(?:T|\s+){clock})?$",
-               "datetime": rf"^{_DATE_DEFAULT}(?:T|\s+){clock}$"}[want]
-    parts = s.str.extract(pattern, flags=re.IGNORECASE)
-    number = {k: pd.to_numeric(parts[k], errors="coerce") for k in ("H", "M", "S")}
+    pattern = {"time": clock, "date": rf"{_DATE_DEFAULT}(?:(?:T|\s+){clock})?",
+               "datetime": rf"{_DATE_DEFAULT}(?:T|\s+){clock}"}[want]
+    parts = _extract(s, pattern, numeric=("Y", "m", "d", "Y2", "m2", "d2", "H", "M", "S", "zh", "zm"))
+    number = {k: parts[k] for k in ("H", "M", "S")}
     if want == "time":
         year = pd.Series(1900, index=s.index)
         month = day = pd.Series(1, index=s.index)
     else:
-        year = pd.to_numeric(parts["Y"].fillna(parts["Y2"]), errors="coerce")
-        month = pd.to_numeric(parts["m"].fillna(parts["m2"]), errors="coerce")
-        day = pd.to_numeric(parts["d"].fillna(parts["d2"]), errors="coerce")
+        year, month, day = (parts[a].fillna(parts[b]) for a, b in (("Y", "Y2"), ("m", "m2"), ("d", "d2")))
     dates = pd.to_datetime(pd.DataFrame({"year": year, "month": month, "day": day}).dropna(),
                            errors="coerce").reindex(s.index)
     hour, minute, second = number["H"].fillna(0), number["M"].fillna(0), number["S"].fillna(0)
@@ -215,13 +234,9 @@ def _by_default(s: pd.Series, want: str, zone: str | None) -> pd.Series:
     ok = dates.notna() & (clock_ok & has_clock if want != "date" else clock_ok | ~has_clock)
     hour = hour.mask(twelve, hour % 12 + (ampm == "PM") * 12)
     stamp = (dates + pd.to_timedelta(hour * 60 + minute, unit="m")).where(ok)
-    zone_text = parts["z"]
-    sign = zone_text.str[0].map({"+": 1, "-": -1})
-    digits = zone_text.str.replace(":", "", regex=False).str[1:]
-    offset = (sign * (pd.to_numeric(digits.str[:2], errors="coerce") * 60
-                      + pd.to_numeric(digits.str[2:4].replace("", "0"), errors="coerce").fillna(0)))
-    offset = offset.mask(zone_text.str.upper() == "Z", 0)
-    return _local(stamp, offset.where(zone_text.notna()), zone)
+    sign = parts["zs"].map({"+": 1, "-": -1}).astype("float64")
+    offset = (sign * (parts["zh"] * 60 + parts["zm"].fillna(0))).fillna(0)  # "Z": 0
+    return _local(stamp, offset.where(parts["z"].notna()), zone)
 
 
 def _by_format(s: pd.Series, fmt: str, zone: str | None) -> pd.Series:
