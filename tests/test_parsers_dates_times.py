@@ -103,6 +103,21 @@ def test_datetime_without_format_needs_a_time_of_day():
     assert clock(out) == [(14, 30), (2, 33), (22, 23), None] and bad.tolist() == [False, False, False, True]
 
 
+def test_every_excel_cell_text_the_reader_makes_is_read_without_a_format():
+    import datetime as dt
+
+    from flows.read import _cell_text
+
+    cells = s(*(_cell_text(v) for v in (dt.time(2, 40), dt.time(2, 40, 0, 500000), dt.timedelta(hours=2, minutes=40),
+                                        dt.datetime(2019, 7, 1, 14, 30), dt.datetime(2019, 7, 1, 14, 30, 0, 1000))))
+    out, bad = time_only(cells[:3])
+    assert clock(out) == [(2, 40)] * 3 and not bad.any()
+    out, bad = date_time(cells[3:])
+    assert values(out["date"]) == ["2019-07-01"] * 2 and clock(out) == [(14, 30)] * 2 and not bad.any()
+    iso, bad = date_only(s(_cell_text(dt.date(2019, 7, 1)), _cell_text(dt.datetime(2019, 7, 1, 14, 30))))
+    assert values(iso) == ["2019-07-01"] * 2 and not bad.any()
+
+
 # --------------------------------------------------------------------------------- Excel serials
 
 def test_excel_serial_numbers_only_when_the_profile_says_so():
