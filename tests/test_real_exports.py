@@ -167,3 +167,11 @@ def test_reportable_incidents_of_a_real_export_emit_valid_json(backfill, tmp_pat
     assert len(messages) == manifest["incidents"]["valid"] >= 1
     for message in messages:
         check_message_shape(message)
+
+
+@pytest.mark.parametrize("name", sorted(EXPORTS))
+def test_every_real_profile_passes_crosswalk_check(name, run_cli):
+    """A clean check means the configuration is complete: combinations of disagreeing rows are ranked by a
+    precedence, known-bad values are marked invalid with a reason; nothing is bent to pass."""
+    code, stdout, stderr = run_cli("crosswalk", "check", "--profile", REAL / f"{name}.yaml", "--source", source_of(name))
+    assert code == 0, stdout + stderr
