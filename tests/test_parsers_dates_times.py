@@ -179,7 +179,8 @@ PROFILE = BASE_PROFILE.replace('- {parser: datetime, column: When, format: "%m/%
 def test_austin_style_times_reach_the_json_as_the_rms_recorded_them(run_cli, tmp_path):
     rows = [{"Case": "C-1", "Date": "10/03/2025 12:00:00 AM", "Time": "233", "Subject Sex": "M", "Hired": "06/01/2015"},
             {"Case": "C-2", "Date": "10/04/2025 12:00:00 AM", "Time": "6", "Subject Sex": "F", "Hired": "06/01/2015"},
-            {"Case": "C-3", "Date": "10/05/2025 12:00:00 AM", "Time": "2375", "Subject Sex": "F", "Hired": "06/01/2015"}]
+            {"Case": "C-3", "Date": "10/05/2025 12:00:00 AM", "Time": "2375", "Subject Sex": "F",
+             "Hired": "06/01/2015"}]
     source = tmp_path / "export.csv"
     with open(source, "w", newline="", encoding="utf-8") as handle:
         writer = csv.DictWriter(handle, fieldnames=list(rows[0]))

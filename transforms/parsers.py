@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from transforms.normalize import FALSE_WORDS, TRUE_WORDS, iso_dates, joined_by_group, trimmed
+from transforms.normalize import FALSE_WORDS, TRUE_WORDS, joined_by_group, trimmed
 
 SEP = ";"
 _NUM = r"[+-]?[0-9]+(?:\.[0-9]+)?"
@@ -90,7 +90,8 @@ _ZONE = r"(?:Z|[+-][0-9]{2}(?::?[0-9]{2})?)"
 _WORD_PATTERN = {"p": r"(?:AM|PM)", "b": r"[A-Z]{3}", "B": r"[A-Z]+", "z": _ZONE}
 DIRECTIVES = tuple(_NUMERIC_WIDTH) + tuple(_WORD_PATTERN) + ("%",)
 _CLOCK_FORMATS = ("%H%M", "%H%M%S")  # numeric HHMM(SS): a time stored as a number
-_DATE_DEFAULT = r"(?:(?P<Y>[0-9]{4})-(?P<m>[0-9]{1,2})-(?P<d>[0-9]{1,2})|(?P<m2>[0-9]{1,2})/(?P<d2>[0-9]{1,2})/(?P<Y2>[0-9]{4}))"
+_DATE_DEFAULT = (r"(?:(?P<Y>[0-9]{4})-(?P<m>[0-9]{1,2})-(?P<d>[0-9]{1,2})"  # ISO
+                 r"|(?P<m2>[0-9]{1,2})/(?P<d2>[0-9]{1,2})/(?P<Y2>[0-9]{4}))")  # US, month first
 _CLOCK_DEFAULT = (r"(?P<H>[0-9]{1,2}):(?P<M>[0-9]{2})(?::(?P<S>[0-9]{2})(?:[.,][0-9]{1,9})?)?"
                   r"(?:\s*(?P<p>[AP]M))?(?P<z>Z|(?P<zs>[+-])(?P<zh>[0-9]{2})(?::?(?P<zm>[0-9]{2}))?)?")
 
