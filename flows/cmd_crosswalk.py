@@ -14,6 +14,8 @@ counts, never the values of free-text or personal columns. See docs/crosswalk-to
 """
 from __future__ import annotations
 
+import dataclasses
+
 import os
 import tempfile
 import textwrap
@@ -49,7 +51,9 @@ def _survey(args) -> Surveyed:
     ref = load_reference()
     profile = load_profile(Path(args.profile), ref)  # invalid crosswalk targets stop here (exit 2)
     extract = read_extract(Path(args.source), profile, ref)
-    columns = coded_columns(ref)
+    # an element with a precedence is crosswalked entry by entry (rows that disagree, list cells)
+    columns = [dataclasses.replace(c, multi=True) if c.column in profile.precedence.get(c.table, {}) else c
+               for c in coded_columns(ref)]
     rows = survey(extract.local, columns, crosswalk_maps(profile.crosswalks))
     rms = {}
     for table, renames in (profile.columns or {}).items():

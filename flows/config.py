@@ -24,7 +24,7 @@ ORI_PATTERN = re.compile(r"[A-Z0-9]{9}")
 PROFILE_KEYS = {
     "agency_ori", "reporting_agency_ori", "agency_kind", "agency_name", "crosswalks", "columns",
     "defaults", "encoding", "reporting_start", "state_program", "justice_counts_robbery", "layout", "parsers", "source",
-    "additional_agency_oris", "extract_period",
+    "extract_period", "precedence", "when_blank", "additional_agency_oris",
 }
 CROSSWALK_KEYS = {"element", "table", "map", "invalid", "description", "notes", "trim", "case"}
 CROSSWALK_CASES = ("exact", "fold")
@@ -36,9 +36,10 @@ LAYOUT_KEYS = {
     "incident-lists": {"kind", "incident_key", "separator", "incidents", "subjects", "officers"},
 }
 SEGMENT_KEYS = {
-    "flat": {"incidents": {"collapse"}, "subjects": {"key", "collapse"}, "officers": {"key", "collapse"}},
-    "incident-lists": {"incidents": set(), "subjects": {"lists", "shared_when_several"},
-                       "officers": {"lists", "shared_when_several"}},
+    "flat": {"incidents": {"collapse"}, "subjects": {"key", "collapse", "count", "must_agree"},
+             "officers": {"key", "collapse", "count", "must_agree"}},
+    "incident-lists": {"incidents": set(), "subjects": {"lists", "shared_when_several", "count"},
+                       "officers": {"lists", "shared_when_several", "count"}},
 }
 
 
@@ -62,6 +63,8 @@ class LayoutSegment:
     collapse: dict = field(default_factory=dict)
     lists: tuple[str, ...] = ()
     shared_when_several: dict = field(default_factory=dict)
+    count: str | None = None  # subjects/officers: built from this incident column's count (no own columns)
+    must_agree: tuple[str, ...] = ()  # flat: columns the rows of one subject/officer must agree on
 
 
 @dataclass(frozen=True)
@@ -89,6 +92,10 @@ class Profile:
     layout: Layout = field(default_factory=Layout)
     parsers: dict = field(default_factory=lambda: {t: () for t in TABLES})  # table -> (ParserSpec, ...)
     sheet: str | None = None  # source.sheet: the workbook sheet of a one-sheet layout
+    # table -> element -> ranks (each a tuple of FBI values): which value wins when rows or entries disagree
+    precedence: dict = field(default_factory=lambda: {t: {} for t in TABLES})
+    # table -> element -> FBI value written where the export's cell is blank (the column exists)
+    when_blank: dict = field(default_factory=lambda: {t: {} for t in TABLES})
     null_values: tuple[str, ...] = ()  # source.null_values: cell texts that mean "empty" in this export
     keep_rows: tuple = ()  # source.keep_rows: (transforms.source_rows.RowFilter, ...), all must hold
 
@@ -98,7 +105,9 @@ class Profile:
         for spec in self.parsers[table]:
             names += list(spec.inputs)
         segment = self.layout.segments[table]
-        names += list(segment.key) + list(segment.lists)
+        names += list(segment.key) + list(segment.lists) + list(segment.must_agree)
+        if table == "incidents":  # counts of the other segments are incident columns
+            names += [self.layout.segments[t].count for t in TABLES if self.layout.segments[t].count]
         if self.layout.incident_key:
             names.insert(0, self.layout.incident_key)
         return list(dict.fromkeys(names))
@@ -374,9 +383,12 @@ def load_profile(path: Path, ref: Reference) -> Profile:
                 columns[table] = {layout.incident_key: "agency_case_number", **columns[table]}
     parsers = _parsers(data.get("parsers"), path, ref, columns, defaults)
     source = _source(data.get("source"), path, layout)
+    precedence = _precedence(data.get("precedence"), path, ref)
+    when_blank = _when_blank(data.get("when_blank"), path, ref)
     return Profile(path=path, agency_ori=ori, reporting_agency_ori=reporting, agency_kind=kind,
                    crosswalks=crosswalks, columns=columns, defaults=defaults, encoding=encoding,
-                   sha256=digest, settings=settings, layout=layout, parsers=parsers, **source)
+                   sha256=digest, settings=settings, layout=layout, parsers=parsers, **source,
+                   precedence=precedence, when_blank=when_blank)
 
 
 # ----------------------------------------------------------------------------- layout, parsers, source
@@ -442,15 +454,24 @@ def _layout(value, path, columns) -> Layout:
                 raise ConfigError(path, f"must be one of {', '.join(COLLAPSE_POLICIES)}", f"{where}.collapse.{column}")
         seg_key = _text_list(options["key"], path, f"{where}.key") if "key" in options else ()
         lists = _text_list(options["lists"], path, f"{where}.lists") if "lists" in options else ()
-        if kind == "incident-lists" and table != "incidents" and "lists" not in options:
+        if kind == "incident-lists" and table != "incidents" and "lists" not in options and "count" not in options:
             raise ConfigError(path, "must list the columns holding one entry per "
                               f"{table[:-1]} (position-aligned lists), e.g. lists: [Officers Race, Officers Sex]",
                               f"{where}.lists")
         several = _text_map(options.get("shared_when_several"), path, f"{where}.shared_when_several")
+        count = options.get("count")
+        if count is not None and (not isinstance(count, str) or not count.strip()):
+            raise ConfigError(path, f"must name the incident column holding the number of {table} (the export "
+                              f"has no {table[:-1]} columns)", f"{where}.count")
+        if count is not None and (seg_key or "lists" in options or "collapse" in options):
+            raise ConfigError(path, f"the {table} are built from a count: they have no key, lists or collapse "
+                              "of their own", f"{where}.count")
         clash = [c for c in several if c in lists]
         if clash:
             raise ConfigError(path, f"'{clash[0]}' is a list column, not a shared one", f"{where}.shared_when_several")
-        segments[table] = LayoutSegment(key=seg_key, collapse=collapse, lists=lists, shared_when_several=several)
+        agree = _text_list(options["must_agree"], path, f"{where}.must_agree") if "must_agree" in options else ()
+        segments[table] = LayoutSegment(key=seg_key, collapse=collapse, lists=lists, shared_when_several=several,
+                                        count=count.strip() if count else None, must_agree=agree)
     return Layout(kind=kind, incident_key=key, separator=separator, segments=segments)
 
 
@@ -593,6 +614,64 @@ def _parsers(value, path, ref: Reference, columns, defaults) -> dict[str, tuple[
                                       f"defaults.{table} would never apply: remove one", spec.key)
                 written[column] = spec.key
         out[table] = specs
+    return out
+
+
+def _element_key(key: str, path, where: str, ref: Reference) -> list[tuple[str, str]]:
+    """`element` (every table holding it) or `table.element` as (table, element) pairs."""
+    table, _, element = key.rpartition(".")
+    if table and table not in TABLES:
+        raise ConfigError(path, f"unknown table '{table}' (expected one of {', '.join(TABLES)})", where)
+    tables = [table] if table else list(TABLES)
+    pairs = [(t, element) for t in tables if ref.element(t, element)]
+    if not pairs:
+        raise ConfigError(path, f"'{element}' is not a data element of the FBI spec"
+                          + (f" in table {table}" if table else ""), where)
+    return pairs
+
+
+def _precedence(value, path, ref: Reference) -> dict:
+    """`precedence: {element or table.element: [best, ..., worst]}`; a rank may list several values."""
+    out = {t: {} for t in TABLES}
+    for key, ranks in _as_mapping(value, path, "precedence").items():
+        where = f"precedence.{key}"
+        if not isinstance(ranks, list) or len(ranks) < 2:
+            raise ConfigError(path, "must rank at least two FBI values, best first, e.g. [DEATH, OTHER_SERIOUS_INJURY, "
+                              "NONE, PENDING] (a rank may be a list of values that win together)", where)
+        parsed = tuple(_text_list(r, path, where) for r in ranks)
+        flat = [v for r in parsed for v in r]
+        if len(set(flat)) != len(flat):
+            raise ConfigError(path, "names a value twice", where)
+        for table, element in _element_key(str(key), path, where, ref):
+            codes = ref.code_table_name(table, element)
+            if codes is None:
+                raise ConfigError(path, f"'{element}' has no FBI list of values to rank", where)
+            bad = [v for v in flat if v not in ref.codes[codes]]
+            if bad:
+                raise ConfigError(path, f"'{bad[0]}' is not an FBI value of {table}.{element} "
+                                  f"({ref.element(table, element)['id']})", where)
+            out[table][element] = parsed
+    return out
+
+
+def _when_blank(value, path, ref: Reference) -> dict:
+    """`when_blank: {table: {element: VALUE}}`: VALUE where the export's cell is blank (the column exists;
+    `defaults` covers a column the export does not have). VALUE must be an FBI value of the element."""
+    out = {t: {} for t in TABLES}
+    for table, entries in _per_table(value, path, "when_blank", ref).items():
+        for element, fill in entries.items():
+            where = f"when_blank.{table}.{element}"
+            info = ref.element(table, element)
+            if info is None:
+                raise ConfigError(path, f"'{element}' is not a column of table {table}", where)
+            codes = ref.code_table_name(table, element)
+            allowed = ref.codes.get(codes, {}) if codes else {}
+            values = fill.split(";") if info["type"] == "list" else [fill]
+            if not fill or (codes and any(v not in allowed for v in values)):
+                hint = [v for v in ("PENDING", "UNKNOWN") if v in allowed]
+                raise ConfigError(path, f"'{fill}' is not an FBI value of {table}.{element} ({info['id']})"
+                                  + (f": use {' or '.join(hint)}" if hint else ""), where)
+            out[table][element] = fill
     return out
 
 

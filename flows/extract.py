@@ -13,14 +13,15 @@ from flows.read import SourceFile, read_single, read_tables
 from flows.source_options import code_columns, filter_sheet, filter_tables, with_null_values
 from transforms.canonical import canonical_columns, is_meta, missing_columns, with_all_columns
 from transforms.crosswalk import crosswalked
-from transforms.layouts import (LIST_LENGTH_VALUE, N_SOURCE_ROWS, SegmentSpec, flat_tables, header_repeats,
-                                incident_list_tables)
+from transforms.layouts import (CONFLICT_VALUE, COUNT_VALUE, LIST_LENGTH_VALUE, N_SOURCE_ROWS, SegmentSpec,
+                                flat_tables, header_repeats, incident_list_tables)
 from transforms.normalize import iso_dates, normalized, trimmed, without_blank_rows
 from transforms.parsers import run_parser
+from transforms.precedence import with_blank_values, with_precedence
 
 # Meta columns of the incident frame for a date/time a parser could not read (rule PARSE-DATETIME).
 DATETIME_COLUMN, DATETIME_VALUE, DATETIME_ELEMENTS = "_datetime_column", "_datetime_value", "_datetime_elements"
-ISSUE_VALUES = (LIST_LENGTH_VALUE, DATETIME_VALUE)
+ISSUE_VALUES = (LIST_LENGTH_VALUE, DATETIME_VALUE, CONFLICT_VALUE, COUNT_VALUE)
 
 
 @dataclass
@@ -37,6 +38,7 @@ class Extract:
     sources: dict[str, str] = field(default_factory=dict)
     layout: dict | None = None  # source rows -> segments accounting (manifest `layout`)
     filtered_rows: dict = field(default_factory=dict)  # tables layout: rows excluded by source.keep_rows
+    adjustments: dict = field(default_factory=dict)  # cells changed by precedence / when_blank (manifest)
 
 
 @dataclass(frozen=True)
@@ -57,7 +59,70 @@ def _absent(where: Where, columns: list[str], what: str):
                           sheet=where.sheet, column=columns[0], row=1)
 
 
-def laid_out(table, profile: Profile) -> tuple[dict[str, pd.DataFrame], dict]:
+# Parsers that read a list cell on purpose (the collapsed values of several rows): their inputs may hold
+# several values without conflict. Every other parser reads one value per cell.
+LIST_PARSERS = ("any_of", "split", "flags", "one_hot")
+# Parsers whose outputs order their input in time (collapse max/min compare what they read).
+TIME_PARSERS = ("date", "datetime", "time", "years_of_service")
+
+
+def _parsed_key(spec):
+    """Sort key of a column in the type its parser reads: ISO date, then zero-padded hour and minute."""
+    def key(values: pd.Series) -> pd.Series:
+        frame = pd.DataFrame({spec.inputs[0]: values}, index=values.index)
+        parsed = run_parser(spec, frame, None)
+        outputs = [parsed.columns[c] for c in spec.into]
+        if spec.parser == "years_of_service":  # a hire date: order the dates themselves
+            outputs = [iso_dates(trimmed(values))] if spec.options.get("format") is None else [
+                pd.to_datetime(values, format=spec.options["format"], errors="coerce").dt.strftime("%Y-%m-%d")]
+        parts = [o if i == 0 and spec.parser != "time" else o.str.zfill(2) for i, o in enumerate(outputs)]
+        text = parts[0].str.cat(parts[1:], sep=" ") if len(parts) > 1 else parts[0]
+        unreadable = pd.concat([o.isna() for o in outputs], axis=1).any(axis=1)
+        if parsed.bad is not None:
+            unreadable |= parsed.bad
+        return text.mask(unreadable).astype("str")
+    return key
+
+
+def _numeric_key(values: pd.Series) -> pd.Series:
+    text = trimmed(values)
+    return pd.to_numeric(text.where(text.str.fullmatch(r"[+-]?[0-9]+(?:\.[0-9]+)?").fillna(False).astype(bool)),
+                         errors="coerce")
+
+
+def collapse_rules(profile: Profile, ref: Reference, table: str) -> tuple[dict, tuple[str, ...]]:
+    """How the rows of one segment combine, per RMS column: the sort key of its element's type (for
+    collapse max/min) and whether it feeds a single-valued element (a disagreement is a conflict)."""
+    order, single = {}, []
+    explicit = profile.layout.segments[table].collapse
+    ranked = set(profile.precedence.get(table, {}))
+    for rms, element in profile.columns[table].items():
+        info = ref.element(table, element) or {}
+        kind = info.get("type")
+        if element == "incident_date" or kind == "date":
+            order[rms] = lambda v: iso_dates(trimmed(v))
+        elif kind in ("integer", "age1", "age"):
+            order[rms] = _numeric_key
+        if kind not in ("list", "agencies") and element not in ranked and rms not in explicit:
+            single.append(rms)
+    for spec in profile.parsers[table]:
+        if spec.parser in TIME_PARSERS:
+            order.setdefault(spec.inputs[0], _parsed_key(spec))
+        elif spec.parser == "number_range":
+            order.setdefault(spec.inputs[0], _numeric_key)
+        writes_single = any((ref.element(table, c) or {}).get("type") not in ("list", "agencies") and c not in ranked
+                            for c in spec.into)
+        # join: one fact per input (level / injured / hospitalized), unless it joins with the list separator
+        # (several weapon columns into one list), where every input may hold a list too.
+        joins_facts = spec.parser == "join" and spec.options.get("separator", " ") != ";"
+        if joins_facts or (spec.parser not in LIST_PARSERS + ("join",) and writes_single):
+            single += [c for c in spec.inputs if c not in explicit]
+    single += list(profile.layout.segments[table].must_agree)  # e.g. a reason per officer: two rows, two people?
+    key = profile.layout.incident_key
+    return order, tuple(c for c in dict.fromkeys(single) if c != key)
+
+
+def laid_out(table, profile: Profile, ref: Reference) -> tuple[dict[str, pd.DataFrame], dict]:
     """The one sheet of a flat/incident-lists export as three raw tables, and its row accounting."""
     layout = profile.layout
     where = Where(table.file, table.sheet, table.source)
@@ -65,18 +130,20 @@ def laid_out(table, profile: Profile) -> tuple[dict[str, pd.DataFrame], dict]:
     named = [layout.incident_key]
     for t in TABLES:
         segment = layout.segments[t]
-        named += [*segment.key, *segment.lists, *segment.collapse, *segment.shared_when_several]
-        named += [c for spec in profile.parsers[t] for c in spec.inputs]
+        named += [*segment.key, *segment.lists, *segment.collapse, *segment.shared_when_several, *segment.must_agree]
+        named += [c for spec in profile.parsers[t] for c in spec.inputs] + ([segment.count] if segment.count else [])
     missing = [c for c in dict.fromkeys(named) if c not in frame.columns]
     if missing:
         _absent(where, missing, "column(s) named by the profile's layout or parsers are missing")
     repeats = header_repeats(frame)
     kept, blank = without_blank_rows(frame[~repeats.to_numpy()])
     kept, filtered = filter_sheet(kept, profile, where)
+    rules = {t: collapse_rules(profile, ref, t) for t in TABLES}
     segments = {t: SegmentSpec(columns=tuple(c for c in profile.source_columns(t) if c in frame.columns),
                                key=layout.segments[t].key, collapse=layout.segments[t].collapse,
                                lists=layout.segments[t].lists,
-                               shared_when_several=layout.segments[t].shared_when_several)
+                               shared_when_several=layout.segments[t].shared_when_several,
+                               order=rules[t][0], single=rules[t][1], count=layout.segments[t].count)
                 for t in TABLES}
     if layout.kind == "flat":
         result = flat_tables(kept, layout.incident_key, segments)
@@ -187,7 +254,7 @@ def read_extract(source: Path, profile: Profile, ref: Reference) -> Extract:
         single, files = read_single(Path(source), profile.sheet, profile.encoding,
                                     set().union(*(code_columns(profile, ref, t) for t in TABLES)))
         filtered = {}
-        tables, summary = laid_out(single, profile)
+        tables, summary = laid_out(single, profile, ref)
         unused = summary.pop("unused_columns")
         read, blank = {t: len(tables[t]) for t in TABLES}, {t: 0 for t in TABLES}
         where = {t: Where(single.file, single.sheet, single.source) for t in TABLES}
@@ -199,7 +266,11 @@ def read_extract(source: Path, profile: Profile, ref: Reference) -> Extract:
         known = ref.columns_of(table)
         frame, extras[table] = canonical_columns(kept, profile.columns[table], known, profile.defaults[table])
         absent = missing_columns(frame, required_columns(ref, table))
-        if absent:
+        # An export that records no officers (or subjects) at all builds no row for them: their columns
+        # are not missing, there is nothing to read (each incident is then rejected for its officers).
+        no_source = (profile.layout.kind != "tables" and len(frame) == 0
+                     and not [c for c in profile.source_columns(table) if c != profile.layout.incident_key])
+        if absent and not no_source:
             missing[table] = absent
             continue
         frame = with_all_columns(frame, known)
@@ -221,19 +292,34 @@ def read_extract(source: Path, profile: Profile, ref: Reference) -> Extract:
         extras[table] = [c for c in extras[table] if c not in segment.key and c not in segment.lists
                          and c != profile.layout.incident_key]
     extras["incidents"] = unused + extras["incidents"]
-    frames, unmapped = crosswalk_frames(local, profile, ref)
-    return Extract(frames=frames, local=local, unmapped=unmapped, rows_read=read, blank_rows=blank,
+    adjustments = {}
+    frames, unmapped = crosswalk_frames(local, profile, ref, adjustments)
+    return Extract(adjustments=adjustments, frames=frames, local=local, unmapped=unmapped, rows_read=read, blank_rows=blank,
                    extra_columns=extras, files=files, sources={t: where[t].source for t in TABLES},
                    layout=summary, filtered_rows=filtered)
 
 
-def crosswalk_frames(local: dict[str, pd.DataFrame], profile: Profile, ref: Reference):
-    """The profile's crosswalks applied to the normalised tables: (frames, unmapped values per table)."""
+def crosswalk_frames(local: dict[str, pd.DataFrame], profile: Profile, ref: Reference, counts: dict | None = None):
+    """The profile's crosswalks applied to the normalised tables: (frames, unmapped values per table).
+
+    Then, on FBI values: the profile's `precedence` reduces cells holding several values (collapsed rows,
+    list entries) to the best-ranked ones, and `when_blank` fills the cells the export left blank. A
+    single-valued element with a precedence is crosswalked entry by entry, so that `A;B` from two rows
+    maps each local code before the ranking picks one. `counts`, when given, receives per table the
+    cells changed by each (manifest `precedence_applied`, `when_blank_applied`).
+    """
     frames, unmapped = {}, {}
     for table in TABLES:
         maps = {column: cw.mapping for cw in profile.crosswalks for (t, column) in cw.targets if t == table}
         keys = {column: (cw.trim, cw.case) for cw in profile.crosswalks for (t, column) in cw.targets if t == table}
-        invalid = {column: cw.invalid for cw in profile.crosswalks for (t, column) in cw.targets if t == table}
         lists = {e["name"] for e in ref.elements[SEGMENT_OF[table]] if e["type"] == "list"}
-        frames[table], unmapped[table] = crosswalked(local[table], maps, lists, keys, invalid)
+        ranked = profile.precedence.get(table, {})
+        invalid = {column: cw.invalid for cw in profile.crosswalks for (t, column) in cw.targets if t == table}
+        frame, unmapped[table] = crosswalked(local[table], maps, lists | set(ranked), keys, invalid)
+        frame, applied = with_precedence(frame, ranked)
+        frame, filled = with_blank_values(frame, local[table], profile.when_blank.get(table, {}))
+        frames[table] = frame
+        if counts is not None:
+            counts.setdefault("precedence_applied", {})[table] = {k: v for k, v in applied.items() if v}
+            counts.setdefault("when_blank_applied", {})[table] = {k: v for k, v in filled.items() if v}
     return frames, unmapped

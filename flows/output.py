@@ -294,6 +294,7 @@ def month_files(prepared, month: str, as_of: pd.Timestamp, run_id: str | None, r
         "offense_categories": offense_category_counts(
             good, ref.offenses, profile.settings.get("justice_counts_robbery", "person")),
         "remapped_codes": remap_totals(prepared.remap_counts, [*inc.loc[in_month, "_row"], *excluded["_row"]]),
+        "profile_value_rules": prepared.extract.adjustments,
         "derived_values": prepared.derived_counts,
         "extra_columns_ignored": {t: sorted(prepared.extract.extra_columns[t]) for t in TABLES},
         "inputs": {
@@ -302,8 +303,8 @@ def month_files(prepared, month: str, as_of: pd.Timestamp, run_id: str | None, r
             "crosswalks": [{"name": cw.path.name, "sha256": cw.sha256} for cw in profile.crosswalks],
             "reference": [{"name": n, "sha256": h} for n, h in sorted(ref.files.items())],
         },
-        "archive": archived,
         "coverage": None if prepared.coverage is None else prepared.coverage.manifest(month),
+        "archive": archived,
         "notes": notes,
     }
     files = list(named)

@@ -22,6 +22,7 @@ ENGINE_RULES_TESTED_ELSEWHERE = {
     "XW-UNMAPPED", "I2-DUPLICATE", "S-ORPHAN", "O-ORPHAN", "Z2-CURRENT-OR-FUTURE", "Z2-BEFORE-2017",
     "XW-INVALID",  # tests/test_crosswalk_invalid.py
     "LAYOUT-LIST-LENGTH", "PARSE-DATETIME",  # tests/test_layouts_incident_lists.py, test_parsers_values.py
+    "LAYOUT-CONFLICT", "LAYOUT-COUNT",  # tests/test_layouts_collapse_rules.py
 }
 
 

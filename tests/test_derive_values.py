@@ -80,3 +80,16 @@ def test_derive_provided_count_that_disagrees_is_rejected(run_cli, tmp_path):
                          "--month", "2025-10", "--out", tmp_path / "out", "--as-of", AS_OF)
     assert code == 1
     assert "I33-MATCHES-SUBJECT-ROWS" in (tmp_path / "out" / "PA0230100" / "2025-10" / "rejections.csv").read_text()
+
+
+@pytest.mark.parametrize("force, not_reportable", [
+    (["PHYSICAL"], True),            # no officer rows, and no subject was the target of a firearm: settled
+    (["PHYSICAL;FIREARM"], False),   # a firearm was used on the subject: an officer may have fired
+    ([None], False),                 # force not recorded: nothing settles "no officer fired"
+    (["PENDING"], False),
+])
+def test_without_officer_rows_no_discharge_is_settled_only_by_the_subjects_force_types(force, not_reportable):
+    incidents, subjects, officers = frames(["NONE"], [])
+    subjects["force_type_ids"] = pd.Series(force, dtype="str")
+    _, excluded, _ = derived_incidents(incidents, subjects, officers)
+    assert bool(excluded.iloc[0]) is not_reportable

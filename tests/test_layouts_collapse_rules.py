@@ -216,3 +216,19 @@ def test_officers_built_from_a_count_hold_only_profile_values_and_a_blank_count_
     assert {o["race_ethnicity_ids"][0] for o in officers} == {"PENDING"}
     manifest = json.loads((folder / "manifest.json").read_text())
     assert manifest["rows"]["officers"]["read"] == 2  # no officer invented for C
+
+
+NO_OFFICERS_PROFILE = (COUNT_PROFILE.replace("  officers: {count: Officers}\n", "")
+                       .split("  officers: {race_ethnicity_ids")[0] + "crosswalks: [gender.yaml, force.yaml, injury.yaml]\n")
+
+
+def test_an_export_without_any_officer_data_needs_no_officer_defaults_and_invents_no_officer(run_cli, tmp_path):
+    rows = [{k: v for k, v in r.items() if not k.startswith("Off")} for r in ROWS]
+    code, stderr, folder = run_flat(run_cli, tmp_path, rows, profile_text=NO_OFFICERS_PROFILE)
+    assert code == 1, stderr
+    manifest = json.loads((folder / "manifest.json").read_text())
+    assert manifest["rows"]["officers"]["read"] == 0
+    # A: physical force and a taser, nobody hurt: no officer fired, since no subject faced a firearm
+    # B: a firearm on both subjects, one seriously injured: rejected for its missing officers
+    assert ("B", "I30-NO-OFFICER-ROWS") in _rejections(folder)
+    assert manifest["incidents"]["not_reportable"] == 1 and not list(folder.glob("PA0230100_*.json"))

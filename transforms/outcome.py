@@ -15,6 +15,8 @@ CHILD_TABLES = ("subjects", "officers")
 ISSUE_RULES = {
     "LAYOUT-LIST-LENGTH": ("_list_length_column", "_list_length_value"),
     "PARSE-DATETIME": ("_datetime_column", "_datetime_value"),
+    "LAYOUT-CONFLICT": ("_conflict_column", "_conflict_value"),
+    "LAYOUT-COUNT": ("_count_column", "_count_value"),
 }
 # Rule findings a PARSE-DATETIME finding makes redundant on its incident: the elements the parser
 # should have written (listed in `_datetime_elements`) are blank because the cell could not be read.
