@@ -164,3 +164,17 @@ def test_code_columns_are_those_feeding_codes(tmp_path, profile_text, codes):
     found = code_columns(profile, ref, "incidents")
     assert codes <= found and not found & {"Age", "Lat", "Time"}
     assert {"agency_ori", "nibrs_incident_number"} <= found  # columns named as their element
+
+
+def test_numbers_in_code_columns_whose_formats_cannot_be_read_are_fatal(tmp_path, monkeypatch):
+    """A workbook openpyxl cannot open (an old .xls read by calamine): the codes cannot be recovered."""
+    path = workbook(tmp_path / "x.xlsx", ["Zip", "Name"], [["02134", "a"], [2134, "b"]], {"Zip": "00000"})
+
+    def cannot_open(*args, **kwargs):
+        raise OSError("not an xlsx")
+
+    monkeypatch.setattr(openpyxl, "load_workbook", cannot_open)
+    assert values(read_single(path, code_columns={"Name"})[0].frame["Name"]) == ["a", "b"]  # no numbers: not needed
+    with pytest.raises(FatalInputError) as caught:
+        read_single(path, code_columns={"Zip"})
+    assert (caught.value.column, caught.value.row) == ("Zip", 3) and "OSError" in str(caught.value)
