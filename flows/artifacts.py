@@ -29,7 +29,8 @@ def summary_rows(result) -> list[dict]:
     inc = result.manifest["incidents"]
     findings = result.manifest["findings"]
     rows = [
-        ("incidents", "reportable", inc["reportable"]),
+        ("incidents", "meet the FBI criteria", inc["meets_criteria"]),
+        ("incidents", "cannot be decided from the export", inc["undecided"]),
         ("incidents", "valid", inc["valid"]),
         ("incidents", "rejected", inc["rejected"]),
         ("incidents", "rejected, no readable date", inc["rejected_undated"]),

@@ -121,9 +121,10 @@ def scheduled_run(profile: str, source_glob: str, out: str, state: str | None, m
         raise
     inc = result.manifest["incidents"]
     actions = ", ".join(f"{n} {a}" for a, n in inc["actions"].items() if n) or "none"
-    logger.info("%s run %s: %d valid, %d rejected, %d not reportable; messages %s%s; exit code %d",
-                month, result.manifest.get("run_id"), inc["valid"], inc["rejected"] + inc["rejected_undated"],
-                inc["not_reportable"], actions, f", zero report {inc['zero_report']}" if inc["zero_report"] else "",
+    logger.info("%s run %s: %d meet the FBI criteria, %d cannot be decided from the export, %d not reportable; "
+                "%d valid, %d rejected; messages %s%s; exit code %d",
+                month, result.manifest.get("run_id"), inc["meets_criteria"], inc["undecided"], inc["not_reportable"],
+                inc["valid"], inc["rejected"] + inc["rejected_undated"], actions, f", zero report {inc['zero_report']}" if inc["zero_report"] else "",
                 result.exit_code)
     if result.exit_code:
         logger.warning("%s: %d incident(s) rejected — see rejections.csv in %s", month,

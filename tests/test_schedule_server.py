@@ -123,6 +123,8 @@ def test_artifact_content_is_counts_only_and_nothing_happens_outside_prefect(tmp
     counts = {(r["section"], r["item"]): r["count"] for r in summary_rows(result)}
     assert counts[("incidents", "valid")] == 1 and counts[("incidents", "rejected")] == 1
     assert counts[("incidents", "rejected, no readable date")] == 1
+    assert counts[("incidents", "meet the FBI criteria")] == 2  # SECRET-1 and -2 (tickler given); -3 undated
+    assert counts[("incidents", "cannot be decided from the export")] == 0
     assert counts[("messages", "AddOnly")] == 1 and counts[("messages", "zero report")] == 0
     rows = rejection_rows(result)
     assert rows and set(rows[0]) == {"element", "rule", "severity", "count"}
