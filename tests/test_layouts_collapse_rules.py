@@ -232,3 +232,21 @@ def test_an_export_without_any_officer_data_needs_no_officer_defaults_and_invent
     # B: a firearm on both subjects, one seriously injured: rejected for its missing officers
     assert ("B", "I30-NO-OFFICER-ROWS") in _rejections(folder)
     assert manifest["incidents"]["not_reportable"] == 1 and not list(folder.glob("PA0230100_*.json"))
+
+
+@pytest.mark.parametrize("fmt, times, expected", [
+    ("%H:%M", ("9:00", "9:05", "9:10", "17:19", "9:05"), (9, 5)),    # as text "17:19" < "9:05"
+    ("%H%M", ("900", "905", "910", "1719", "233"), (2, 33)),        # numeric HHMM, 233 = 02:33
+    ("%I:%M %p", ("9:00 AM", "9:05 AM", "9:10 AM", "12:30 PM", "2:15 AM"), (2, 15)),  # as text "12:30 PM" < "2:15 AM"
+])
+def test_collapse_min_on_a_time_compares_times_not_text(run_cli, tmp_path, fmt, times, expected):
+    rows = [dict(r) for r in ROWS]
+    for row, time in zip(rows, times):
+        row["Time"] = time
+    profile = (PROFILE.replace("kind: flat\n", "kind: flat\n  incidents: {collapse: {Time: min}}\n")
+               .replace("parsers:\n", "parsers:\n  incidents:\n    - {parser: time, column: Time, format: \"" + fmt + "\"}\n")
+               .replace('incident_time_hours: "12", incident_time_minutes: "0", ', ""))
+    code, stderr, folder = run_flat(run_cli, tmp_path, rows, profile_text=profile)
+    assert code == 0, stderr
+    incident = json.loads(next(folder.glob("PA0230100_*_0001.json")).read_text())["Incident"]
+    assert (incident["incident_time_hours"], incident["incident_time_minutes"]) == expected
