@@ -15,6 +15,7 @@ from datetime import datetime
 
 from flows.engine import quiet_telemetry
 from flows.errors import UofError, UsageError
+from flows.version import tool_version
 
 MONTH = re.compile(r"(\d{4})-(0[1-9]|1[0-2])", re.ASCII)
 
@@ -83,6 +84,7 @@ def _month_options(p: argparse.ArgumentParser, out_required: bool) -> None:
 def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="uof", description="FBI National Use-of-Force Data Collection reporting.")
     p.add_argument("-v", "--verbose", action="store_true", help="log progress (counts only, never personal data)")
+    p.add_argument("--version", action="version", version=f"uof {tool_version()}")
     p.add_argument("--debug", action="store_true", help="show a traceback on internal errors")
     sub = p.add_subparsers(dest="command", required=True)
     run = sub.add_parser("run", help="produce the month's submission: JSON messages, zip, rejections, manifest")

@@ -164,3 +164,10 @@ def test_fatal_code_column_number_format_that_cannot_be_rendered(run_cli, tmp_pa
     book.save(path)
     code, stderr, out = run_source(run_cli, tmp_path, path)
     assert_fatal(code, stderr, out, "x.xlsx", "sheet 'incidents'", "column 'address_zip'", "row 2", "'#,##0'")
+
+
+def test_version_prints_the_tool_version(run_cli):
+    from flows.version import tool_version
+
+    code, stdout, _ = run_cli("--version")
+    assert code == 0 and stdout.strip() == f"uof {tool_version()}"
