@@ -177,6 +177,21 @@ def valid_payloads(prepared, as_of: pd.Timestamp) -> tuple[dict, dict]:
     return prepared._payloads
 
 
+def run_context(manifest: dict) -> list[tuple[str, str]]:
+    """The run's context for the `run` sheet of rejections.xlsx: what produced it, from what, when."""
+    inputs = manifest["inputs"]
+    rows = [("agency ORI", manifest["agency_ori"]), ("reporting agency ORI", manifest["reporting_agency_ori"]),
+            ("month", manifest["month"]), ("run id", manifest["run_id"] or "none (uof validate: nothing recorded)"),
+            ("kind", manifest["kind"]), ("as of", manifest["as_of"]),
+            ("tool", f"{manifest['tool']['name']} {manifest['tool']['version']}"),
+            ("profile", inputs["profile"]["name"]), ("profile sha256", inputs["profile"]["sha256"])]
+    for item in inputs["source"]:
+        rows += [("extract file", item["name"]), (f"sha256 of {item['name']}", item["sha256"])]
+    for item in inputs["crosswalks"]:
+        rows += [("crosswalk", item["name"]), (f"sha256 of {item['name']}", item["sha256"])]
+    return rows
+
+
 def month_files(prepared, month: str, as_of: pd.Timestamp, run_id: str | None, run_seq: int | None,
                 kind: str, history: dict | None, archived: dict | None = None, numbering=None) -> Built:
     """`numbering(count)` gives the first of `count` file sequence numbers (flows/ledger.py:FileNumbers, or a
@@ -314,7 +329,7 @@ def month_files(prepared, month: str, as_of: pd.Timestamp, run_id: str | None, r
     files.append(("rejections.csv", csv_bytes(report.reindex(columns=REJECTION_COLUMNS))))
     counts = {k: manifest["incidents"][k] for k in ("in_month",) + REPORTABILITY}
     files.append(("rejections.xlsx", workbook_bytes(report, prepared.extract.local, profile.columns, as_of,
-                                                    incidents=counts, review=review)))
+                                                    incidents=counts, review=review, context=run_context(manifest))))
     files.append(("not_reportable.csv", csv_bytes(not_reportable_frame(excluded))))
     if len(review):
         files.append(("review.csv", csv_bytes(review)))
