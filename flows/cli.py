@@ -108,7 +108,8 @@ def _summary(result) -> str:
         parts.append(f"messages: {actions or 'none'}" + (f", {inc['unchanged']} unchanged" if inc["unchanged"] else ""))
     if inc["zero_report"]:
         parts.append(f"zero report {inc['zero_report']}")
-    head = ", ".join(parts) + f"; {manifest['findings']['errors']} error(s)"
+    warnings = manifest["findings"]["warnings"]
+    head = ", ".join(parts) + f"; {manifest['findings']['errors']} error(s)" + (f", {warnings} warning(s)" if warnings else "")
     where = f"\n  -> {result.folder}" + (f" (run {manifest['run_id']})" if manifest.get("run_id") else "")
     return head + (where if result.folder else "")
 
@@ -119,23 +120,33 @@ def _cmd_run(args) -> int:
     result = run_month(args.profile, args.source, args.month, args.out, args.as_of or now_arg(), state=args.state,
                        covers=args.covers)
     say(_summary(result))
-    for note in result.notes:
-        say(f"note: {note}")
+    say_notes(result.notes)
     return result.exit_code
 
 
+def say_notes(notes: list[str]) -> None:
+    """Notes on stdout; warnings (flows/output.py:WARNING_PREFIX) on stderr, where a scheduler's log sees them."""
+    from flows.output import WARNING_PREFIX
+
+    for note in notes:
+        if note.startswith(WARNING_PREFIX):
+            print(f"uof: {note}", file=sys.stderr)
+        else:
+            say(f"note: {note}")
+
+
 def _cmd_validate(args) -> int:
+    from flows.config import load_reference
     from flows.monthly import run_month
-    from flows.report import findings_table
+    from flows.report import templates_of, validate_report
 
     result = run_month(args.profile, args.source, args.month, None, args.as_of or now_arg(), write=False,
                        covers=args.covers)
     say(_summary(result))
-    table = findings_table(result.findings)
-    if table:
-        say(table)
-    for note in result.notes:
-        say(f"note: {note}")
+    report = validate_report(result.findings, result.listings, templates_of(load_reference().catalog_data))
+    if report:
+        say(report)
+    say_notes(result.notes)
     return result.exit_code
 
 

@@ -31,8 +31,9 @@ def _state_options(p) -> None:
 
 
 def _cmd_backfill(args) -> int:
-    from flows.cli import _summary, now_arg
+    from flows.cli import _summary, now_arg, say_notes
     from flows.monthly import run_backfill
+    from flows.output import WARNING_PREFIX
 
     results = run_backfill(args.profile, args.source, args.first, args.last, args.out, args.as_of or now_arg(),
                            state=args.state, covers=args.covers)
@@ -41,6 +42,7 @@ def _cmd_backfill(args) -> int:
             print(f"{result.month}: left out, nothing written - {result.notes[0]}")
         else:
             print(_summary(result))
+            say_notes([n for n in result.notes if n.startswith(WARNING_PREFIX)])
     return max((r.exit_code for r in results), default=0)
 
 

@@ -220,6 +220,13 @@ class Ledger:
             "m.content_sha256, m.file_name, m.status, r.run_seq FROM messages m JOIN runs r USING (run_id) "
             f"{where} ORDER BY r.run_seq, m.seq", params)
 
+    def unsubmitted_runs(self, agency_ori: str, month: str) -> pd.DataFrame:
+        """Runs of `month` that emitted messages and were never marked submitted (run_id, month, messages)."""
+        return self._frame(
+            "SELECT r.run_id, r.month, COUNT(*) AS messages FROM runs r JOIN messages m USING (run_id) "
+            "WHERE r.agency_ori = ? AND r.month = ? AND r.status = 'generated' GROUP BY r.run_id "
+            "ORDER BY r.run_seq", (agency_ori, month))
+
     # ---- writing -------------------------------------------------------------------------------
     def record(self, run: dict, messages: pd.DataFrame) -> None:
         """Record a run and its messages in one transaction."""

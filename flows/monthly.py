@@ -14,7 +14,7 @@ from flows.engine import engine_name, run_flow, step
 from flows.errors import UsageError
 from flows.extract import Extract, read_extract
 from flows.ledger import ledger_file, run_ledgers
-from flows.output import month_files, write_month
+from flows.output import WARNING_PREFIX, month_files, write_month
 from flows.version import tool_version
 from schemas.build import CheckContext, build_schemas
 from schemas.catalog import parse_catalog
@@ -40,6 +40,8 @@ class MonthResult:
     manifest: dict
     findings: pd.DataFrame = field(repr=False, default=None)
     notes: list[str] = field(default_factory=list)
+    # incidents listed by `uof validate` besides the findings: {"not_reportable": frame, "review": frame}
+    listings: dict = field(repr=False, default_factory=dict)
 
 
 @dataclass
@@ -127,6 +129,15 @@ def prepare(config: Configuration, extract: Extract, months: list[str], as_of: p
                     derived_counts=derived_counts)
 
 
+def superseded_warnings(unsubmitted: pd.DataFrame) -> list[str]:
+    """A rerun over runs never marked submitted: their files go to history/, yet this run's actions count on
+    the FBI holding what they sent (an unchanged incident is not sent again), so the analyst must be told."""
+    return [f"{WARNING_PREFIX}run {r.run_id} of {r.month} was never marked submitted: its {r.messages} message "
+            f"file(s) are now in {r.month}/history/{r.run_id}/ and this run's actions assume the FBI holds them "
+            f"(what they sent is not sent again); upload them before this run's files and record it with "
+            f"`uof mark-submitted {r.run_id}`" for r in unsubmitted.itertuples(index=False)]
+
+
 def month_runs(prepared: Prepared, months: list[str], as_of: pd.Timestamp, out: str | None,
                state: str | None, kind: str, write: bool, run_ids: dict | None = None,
                before_seq: int | None = None) -> list[MonthResult]:
@@ -148,7 +159,8 @@ def month_runs(prepared: Prepared, months: list[str], as_of: pd.Timestamp, out: 
             run_id, run_seq = (run_ids[month] if run_ids else ledger.next_run(month))
             numbers.taken()
             built = month_files(prepared, month, as_of, run_id, run_seq, kind, history=history,
-                                archived=archived, numbering=numbers)
+                                archived=archived, numbering=numbers,
+                                warnings=superseded_warnings(ledger.unsubmitted_runs(profile.agency_ori, month)))
             built.ledger_run.update(reporting_ori=submitter, first_number=numbers.taken())
             built.result.folder = write_month(Path(out) / profile.agency_ori / month, built)
             ledger.record(built.ledger_run, built.ledger_messages)

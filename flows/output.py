@@ -31,6 +31,8 @@ REJECTION_COLUMNS = ["agency_case_number", "segment", "element", "subject_id", "
 NOT_REPORTABLE_REASON = ("meets none of the FBI criteria (§2): no subject died or was seriously injured "
                          "and no officer discharged a firearm at or toward a subject with no injury")
 NOT_REPORTABLE_COLUMNS = ["agency_case_number", "incident_date", "reason", "source_file", "source_row"]
+ORPHAN_RULES = ("S-ORPHAN", "O-ORPHAN")  # warnings: rows without an incident belong to no month
+WARNING_PREFIX = "warning: "  # a note that starts so is also printed on stderr (flows/cli.py)
 REVIEW_COLUMNS = ["agency_case_number", "incident_date", "segment", "subject_id", "officer_id", "element", "column",
                   "value", "rms_column", "local_value", "to_establish", "source_file", "source_row"]
 
@@ -193,9 +195,12 @@ def run_context(manifest: dict) -> list[tuple[str, str]]:
 
 
 def month_files(prepared, month: str, as_of: pd.Timestamp, run_id: str | None, run_seq: int | None,
-                kind: str, history: dict | None, archived: dict | None = None, numbering=None) -> Built:
+                kind: str, history: dict | None, archived: dict | None = None, numbering=None,
+                warnings: list[str] | None = None) -> Built:
     """`numbering(count)` gives the first of `count` file sequence numbers (flows/ledger.py:FileNumbers, or a
-    replay's recorded one); without it (`uof validate`, which writes nothing) files are numbered from 0001."""
+    replay's recorded one); without it (`uof validate`, which writes nothing) files are numbered from 0001.
+    `warnings`: notes written first (WARNING_PREFIX, shown on stderr), e.g. a rerun superseding files never
+    marked submitted."""
     from flows.monthly import MonthResult
 
     config = prepared.config
@@ -219,13 +224,22 @@ def month_files(prepared, month: str, as_of: pd.Timestamp, run_id: str | None, r
     n_in_month = int(in_month.sum())
     category = reportability(inc[in_month]).value_counts()
     review = review_frame(inc[in_month], prepared)
-    notes = []
+    notes = list(warnings or [])
+    # `uof validate` (no run id) writes nothing: its notes point at the lists it prints instead
+    see = (lambda name: name) if run_id is not None else (lambda name: f"the list above (`uof run` writes {name})")
     if len(excluded):
-        notes.append(f"{len(excluded)} incident(s) of {month} are not reportable to the FBI: see not_reportable.csv")
+        notes.append(f"{len(excluded)} incident(s) of {month} are not reportable to the FBI: see "
+                     f"{see('not_reportable.csv')}")
     if category.get("undecided", 0):
         notes.append(f"{int(category['undecided'])} incident(s) of {month} cannot be decided from the export (a death, "
                      "serious injury or firearm discharge is neither established nor ruled out): they are rejected "
-                     "until the analyst establishes the facts listed in review.csv")
+                     f"until the analyst establishes the facts in {see('review.csv')}")
+    orphans = month_findings["rule_id"].isin(ORPHAN_RULES)
+    if orphans.any():
+        notes.append(f"{int(orphans.sum())} subject/officer row(s) match no incident of the extract (S-ORPHAN, "
+                     f"O-ORPHAN): warnings, see {see('rejections.csv')}; they belong to no month and hold back "
+                     "no submission, but check whether their incident is missing from the extract or their case "
+                     "number is mistyped")
     zero_needed = None if (n_in_month == 0 and undated.any()) else n_in_month == 0
     if zero_needed is None:
         notes.append(f"zero report withheld: {int(undated.sum())} incident(s) have no readable incident_date (I3) "
@@ -336,7 +350,8 @@ def month_files(prepared, month: str, as_of: pd.Timestamp, run_id: str | None, r
     manifest["files"] = [{"name": n, "sha256": sha256(d)} for n, d in files]
     files.append(("manifest.json", json_bytes(manifest)))
     result = MonthResult(month=month, exit_code=exit_code, folder=None, manifest=manifest,
-                         findings=month_findings, notes=notes)
+                         findings=report, notes=notes,
+                         listings={"not_reportable": not_reportable_frame(excluded), "review": review})
     ledger_run = None if run_id is None else {
         "run_id": run_id, "run_seq": run_seq, "agency_ori": profile.agency_ori, "month": month,
         "as_of": manifest["as_of"], "kind": kind, "tool_version": manifest["tool"]["version"],
