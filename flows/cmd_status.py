@@ -1,6 +1,8 @@
-"""`uof status`: per month, what the FBI holds, what waits for upload, what is missing, and the deadlines.
+"""`uof status`: per month, what the FBI holds, what waits for upload, what the latest run rejected and left
+pending review, what is missing, and the deadlines.
 
-Counts only, never case numbers or other incident values. Exit code 3 when a month is overdue.
+Counts only, never case numbers or other incident values. Exit code 3 when a month is overdue; exit 2 when
+there is no ledger where the command looks (a mistyped --out must not read as "every month missing").
 """
 from __future__ import annotations
 
@@ -12,7 +14,8 @@ import pandas as pd
 from flows.errors import ConfigError, UsageError
 
 EXIT_OVERDUE = 3
-RUN_COLUMNS = ["run_id", "run_seq", "month", "as_of", "kind", "exit_code", "status", "submitted_at", "folder"]
+RUN_COLUMNS = ["run_id", "run_seq", "month", "as_of", "kind", "exit_code", "status", "submitted_at", "folder",
+               "rejected", "undecided"]
 MESSAGE_COLUMNS = ["run_id", "seq", "kind", "month", "incident_date", "agency_case_number", "action",
                    "content_sha256", "file_name", "status", "run_seq"]
 
@@ -66,6 +69,8 @@ def status_table(frame: pd.DataFrame, with_final_due: bool) -> str:
         "incidents": frame["incidents"].astype(str),
         "zero report": _yes(frame["zero_report"]),
         "pending": frame["pending"].astype(str),
+        "rejected": frame["rejected"].astype(str),
+        "review": frame["review"].astype(str),
         "missing": _yes(frame["missing"]),
         "due": frame["due"].dt.strftime("%Y-%m-%d"),
         "final due": frame["final_due"].dt.strftime("%Y-%m-%d"),
@@ -73,7 +78,7 @@ def status_table(frame: pd.DataFrame, with_final_due: bool) -> str:
     })
     if not with_final_due:
         shown = shown.drop(columns="final due")
-    numeric = {"runs", "incidents", "pending"}
+    numeric = {"runs", "incidents", "pending", "rejected", "review"}
     widths = {c: max(len(c), int(shown[c].str.len().max()) if len(shown) else 0) for c in shown.columns}
     header = "  ".join(c.rjust(widths[c]) if c in numeric else c.ljust(widths[c]) for c in shown.columns)
     cells = [shown[c].str.rjust(widths[c]) if c in numeric else shown[c].str.ljust(widths[c]) for c in shown.columns]
@@ -84,7 +89,9 @@ def status_table(frame: pd.DataFrame, with_final_due: bool) -> str:
 def summary_line(summary: dict) -> str:
     return (f"{summary['months']} month(s): {summary['submitted']} submitted, {summary['open']} open, "
             f"{summary['late']} late, {summary['overdue']} overdue; {summary['missing']} missing, "
-            f"{summary['with_pending_uploads']} with uploads pending ({summary['pending_messages']} message(s))")
+            f"{summary['with_pending_uploads']} with uploads pending ({summary['pending_messages']} message(s)); "
+            f"{summary['rejected']} incident(s) rejected in the latest runs, {summary['pending_review']} of them "
+            "pending review")
 
 
 def status_document(frame: pd.DataFrame, summary: dict, head: dict) -> dict:
@@ -93,21 +100,32 @@ def status_document(frame: pd.DataFrame, summary: dict, head: dict) -> dict:
     return {**head, "months": months.to_dict("records"), "summary": summary}
 
 
+def no_ledger(path: Path, out: str | None, agency_ori: str) -> str:
+    """Why status stops when the ledger is not there: a mistyped folder, or an agency that never ran."""
+    where = (f"output folder {out} does not exist" if out and not Path(out).is_dir()
+             else f"there is no ledger at {path}")
+    return (f"{where}: no run of agency {agency_ori} was ever recorded there, so no month can be reported as "
+            f"submitted or missing. Check --out (a run keeps its ledger in OUT/{agency_ori}/ledger.sqlite) or "
+            "--state; an agency that has never run `uof run` has nothing to show yet")
+
+
 def _cmd_status(args) -> int:
     from flows.cli import now_arg
     from flows.cmd_ledger import ledger_path
     from flows.config import load_profile, load_reference
-    from transforms.deadlines import month_status, reporting_months, status_summary
+    from transforms.deadlines import month_status, reporting_months, review_summary, status_summary
 
     profile = load_profile(Path(args.profile), load_reference())
     program, first_month = program_of(profile)
     # as `ledger_path`: --state, else OUT/<agency_ori>/ledger.sqlite (without loading the profile twice)
     path = Path(args.out) / profile.agency_ori / "ledger.sqlite" if args.out else ledger_path(args)
     as_of = args.as_of or now_arg()
+    if not path.exists():
+        raise UsageError(no_ledger(path, args.out, profile.agency_ori))
     runs, messages = read_ledger(path, profile.agency_ori)
     months = reporting_months(first_month, pd.Timestamp(as_of))
     frame = month_status(months, runs, messages, program, pd.Timestamp(as_of))
-    summary = status_summary(frame)
+    summary = {**status_summary(frame), **review_summary(frame)}
     exit_code = EXIT_OVERDUE if summary["overdue"] else 0
     if args.format == "json":
         head = {"agency_ori": profile.agency_ori, "program": program.name, "as_of": as_of,
@@ -117,7 +135,7 @@ def _cmd_status(args) -> int:
     span = (f"months {frame['month'].iloc[0]} to {frame['month'].iloc[-1]}" if len(frame)
             else f"no complete month since {first_month}")
     print(f"{profile.agency_ori}: {program.name} rules, {span}, as of {as_of}"
-          + ("" if path.exists() else f" (no ledger at {path} yet: no run recorded)"))
+          + ("" if len(runs) else f" (ledger {path} holds no run yet)"))
     if len(frame):
         print(status_table(frame, with_final_due=program.arrears_until_april))
     print(summary_line(summary))

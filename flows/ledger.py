@@ -203,7 +203,9 @@ class Ledger:
 
     def runs(self, month: str | None = None) -> pd.DataFrame:
         where, params = ("WHERE month = ?", (month,)) if month else ("", ())
-        return self._frame("SELECT run_id, run_seq, month, as_of, kind, exit_code, status, submitted_at, folder "
+        return self._frame("SELECT run_id, run_seq, month, as_of, kind, exit_code, status, submitted_at, folder, "
+                           "json_extract(manifest, '$.incidents.rejected') AS rejected, "
+                           "json_extract(manifest, '$.incidents.undecided') AS undecided "
                            f"FROM runs {where} ORDER BY run_seq", params)
 
     def messages(self, month: str | None = None, run_id: str | None = None) -> pd.DataFrame:

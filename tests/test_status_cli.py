@@ -1,6 +1,10 @@
 """`uof status` over a real ledger written by `uof run`."""
 import json
 
+import pytest
+
+from flows.ledger import Ledger
+
 from tests.conftest import combined, incident, write_csv_extract, write_profile
 
 RUN_AS_OF = "2025-11-05T09:30:00"
@@ -38,9 +42,9 @@ def test_status_table_overdue_until_every_run_is_marked_submitted(run_cli, tmp_p
     assert code == 3
     rows = month_lines(stdout)
     assert list(rows) == ["2025-08", "2025-09", "2025-10"]
-    #                    month runs incidents zero pending missing due status
-    assert rows["2025-08"] == ["2025-08", "1", "0", "yes", "1", "no", "2025-09-15", "overdue"]
-    assert rows["2025-10"] == ["2025-10", "1", "1", "no", "1", "no", "2025-11-15", "overdue"]
+    #                    month runs incidents zero pending rejected review missing due status
+    assert rows["2025-08"] == ["2025-08", "1", "0", "yes", "1", "0", "0", "no", "2025-09-15", "overdue"]
+    assert rows["2025-10"] == ["2025-10", "1", "1", "no", "1", "0", "0", "no", "2025-11-15", "overdue"]
     assert "federal rules" in stdout and "3 overdue" in stdout and "A-1" not in stdout
 
     for run_id in ("2025-08-001", "2025-09-001", "2025-10-001"):
@@ -63,11 +67,14 @@ def test_status_json_document(run_cli, tmp_path):
         "PA0230100", "illinois", "2025-11-10T08:00:00", "2025-09", 3)
     september, october = doc["months"]
     assert september == {"month": "2025-09", "runs": 0, "incidents": 0, "zero_report": False, "pending": 0,
-                         "missing": True, "due": "2025-10-15", "final_due": "2025-10-15", "status": "overdue"}
+                         "rejected": 0, "review": 0, "missing": True, "due": "2025-10-15", "final_due": "2025-10-15",
+                         "status": "overdue"}
     assert october == {"month": "2025-10", "runs": 1, "incidents": 2, "zero_report": False, "pending": 0,
-                       "missing": False, "due": "2025-11-15", "final_due": "2025-11-15", "status": "submitted"}
+                       "rejected": 0, "review": 0, "missing": False, "due": "2025-11-15", "final_due": "2025-11-15",
+                       "status": "submitted"}
     assert doc["summary"] == {"months": 2, "submitted": 1, "open": 0, "late": 0, "overdue": 1, "missing": 1,
-                              "with_pending_uploads": 0, "pending_messages": 0, "incidents": 2, "zero_reports": 0}
+                              "with_pending_uploads": 0, "pending_messages": 0, "incidents": 2, "zero_reports": 0,
+                              "rejected": 0, "pending_review": 0}
 
 
 def test_status_colorado_late_then_overdue_after_april_15(run_cli, tmp_path):
@@ -87,16 +94,50 @@ def test_status_colorado_late_then_overdue_after_april_15(run_cli, tmp_path):
     assert "final due" in stdout and month_lines(stdout)["2025-06"][-3:] == ["2025-07-15", "2026-04-15", "late"]
 
 
-def test_status_without_any_run_lists_every_month_missing(run_cli, tmp_path):
+def test_status_with_an_empty_ledger_lists_every_month_missing(run_cli, tmp_path):
     profile = write_profile(tmp_path / "cfg", 'reporting_start: "2025-10"\n')
+    Ledger(ledger_file(tmp_path)).close()
     code, stdout, _ = run_cli("status", "--profile", profile, "--out", tmp_path / "out",
                               "--as-of", "2025-11-10T08:00:00")
-    assert code == 0 and "no run recorded" in stdout
+    assert code == 0 and "holds no run yet" in stdout
     assert month_lines(stdout)["2025-10"][-3:] == ["yes", "2025-11-15", "open"]
-    assert not ledger_file(tmp_path).exists()
+
+
+@pytest.mark.parametrize("where", ["typo", "out-without-ledger", "state"])
+def test_status_without_a_ledger_says_so_and_exits_2(run_cli, tmp_path, where):
+    profile = write_profile(tmp_path / "cfg", 'reporting_start: "2025-10"\n')
+    (tmp_path / "out-without-ledger").mkdir()
+    option = ("--state", tmp_path / "none.sqlite") if where == "state" else ("--out", tmp_path / where)
+    code, stdout, stderr = run_cli("status", "--profile", profile, *option, "--as-of", "2025-11-10T08:00:00")
+    assert code == 2 and stdout == "" and "no run of agency PA0230100 was ever recorded" in stderr
+    expected = {"typo": f"output folder {tmp_path / 'typo'} does not exist",
+                "out-without-ledger": f"no ledger at {tmp_path / 'out-without-ledger' / 'PA0230100' / 'ledger.sqlite'}",
+                "state": f"no ledger at {tmp_path / 'none.sqlite'}"}[where]
+    assert expected in stderr
+    assert not (tmp_path / "typo").exists() and not (tmp_path / "none.sqlite").exists()
+
+
+def test_status_shows_rejected_and_pending_review_of_the_latest_run(run_cli, tmp_path):
+    profile = write_profile(tmp_path / "cfg", 'reporting_start: "2025-10"\n')
+    source = write_csv_extract(tmp_path / "extract", combined(
+        incident("A-1"), incident("B-2", incidents__location_type="99"),
+        incident("U-1", subjects__injury_type_ids="PENDING", incidents__incident_tickler_ids="")))
+    code, _, _ = run_cli("run", "--profile", profile, "--source", source, "--month", "2025-10",
+                         "--out", tmp_path / "out", "--as-of", RUN_AS_OF)
+    assert code == 1
+    code, stdout, _ = run_cli("status", "--profile", profile, "--out", tmp_path / "out",
+                              "--as-of", "2025-11-10T08:00:00")
+    header = stdout.splitlines()[1].split()
+    assert header[:8] == ["month", "runs", "incidents", "zero", "report", "pending", "rejected", "review"]
+    assert month_lines(stdout)["2025-10"][:7] == ["2025-10", "1", "1", "no", "1", "2", "1"]
+    assert "2 incident(s) rejected in the latest runs, 1 of them pending review" in stdout
+    code, doc, _ = status_json(run_cli, profile, "--out", tmp_path / "out", "--as-of", "2025-11-10T08:00:00")
+    assert (doc["months"][0]["rejected"], doc["months"][0]["review"]) == (2, 1)
+    assert (doc["summary"]["rejected"], doc["summary"]["pending_review"]) == (2, 1)
 
 
 def test_status_default_start_is_2019_and_colorado_2022_08(run_cli, tmp_path):
+    Ledger(tmp_path / "none.sqlite").close()  # a ledger without runs
     code, doc, _ = status_json(run_cli, write_profile(tmp_path / "fed"), "--state", tmp_path / "none.sqlite",
                                "--as-of", "2020-01-10T00:00:00")
     assert code == 3 and doc["months"][0]["month"] == "2019-01" and doc["months"][-1]["month"] == "2019-12"

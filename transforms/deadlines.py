@@ -27,7 +27,8 @@ import pandas as pd
 
 FBI_FIRST_MONTH = "2019-01"
 INCIDENT_KEY = ["month", "incident_date", "agency_case_number"]
-STATUS_COLUMNS = ["month", "runs", "incidents", "zero_report", "pending", "missing", "due", "final_due", "status"]
+STATUS_COLUMNS = ["month", "runs", "incidents", "zero_report", "pending", "rejected", "review", "missing", "due",
+                  "final_due", "status"]
 STATUSES = ("submitted", "open", "late", "overdue")
 
 
@@ -83,7 +84,9 @@ def _last_action_is_active(messages: pd.DataFrame, key: list[str]) -> pd.DataFra
 def ledger_counts(months: pd.PeriodIndex, runs: pd.DataFrame, messages: pd.DataFrame) -> pd.DataFrame:
     """Per month: runs recorded, incidents active at the FBI, zero report active, messages not yet uploaded.
 
-    runs:     one row per run (`month`), as `Ledger.runs()` returns them.
+    runs:     one row per run (`month`), as `Ledger.runs()` returns them; the latest run of a month gives its
+              `rejected` incidents and those pending `review` (`undecided`: rejected until the facts its
+              reportability hangs on are established; a part of `rejected`), 0 where absent.
     messages: one row per message (`month`, `kind`, `incident_date`, `agency_case_number`, `action`,
               `status`, `run_seq`, `seq`), as `Ledger.messages()` returns them.
     """
@@ -96,6 +99,10 @@ def ledger_counts(months: pd.PeriodIndex, runs: pd.DataFrame, messages: pd.DataF
         "zero_report": _last_action_is_active(zero_messages, ["month"]).groupby("month").size(),
         "pending": messages[messages["status"] == "generated"].groupby("month").size(),
     }, columns=["runs", "incidents", "zero_report", "pending"])
+    latest = runs.sort_values("run_seq", kind="stable").drop_duplicates("month", keep="last").set_index("month")
+    for name, column in (("rejected", "rejected"), ("review", "undecided")):
+        values = latest[column] if column in latest.columns else pd.Series(0, index=latest.index)
+        counts[name] = pd.to_numeric(values, errors="coerce").reindex(counts.index)
     counts = counts.reindex(index).fillna(0).astype("int64")
     counts["zero_report"] = counts["zero_report"] > 0
     return counts
@@ -114,6 +121,11 @@ def month_status(months: pd.PeriodIndex, runs: pd.DataFrame, messages: pd.DataFr
         np.select([to_do & past_final, to_do & past_due, to_do], ["overdue", "late", "open"], default="submitted"),
         index=frame.index, dtype="str")
     return frame[STATUS_COLUMNS]
+
+
+def review_summary(frame: pd.DataFrame) -> dict:
+    """Incidents the latest runs of the months rejected, and those of them pending review."""
+    return {"rejected": int(frame["rejected"].sum()), "pending_review": int(frame["review"].sum())}
 
 
 def status_summary(frame: pd.DataFrame) -> dict:
