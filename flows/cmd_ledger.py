@@ -57,6 +57,11 @@ def _cmd_mark_submitted(args) -> int:
     with exclusive(path):
         ledger = Ledger(path)
         try:
+            record = ledger.run(args.run_id)
+            if record.status == "submitted":  # a second marking is a mix-up of run ids more often than not
+                raise UsageError(f"run {args.run_id} was already marked submitted on {record.submitted_at}; "
+                                 "nothing changed. If another run's files were uploaded, mark that run: "
+                                 f"`uof history --status generated` lists the runs not marked yet")
             n = ledger.mark_submitted(args.run_id, datetime.now().replace(microsecond=0).isoformat())
         finally:
             ledger.close()
@@ -76,8 +81,11 @@ def _cmd_history(args) -> int:
         messages = ledger.messages(args.month)
     finally:
         ledger.close()
+    if args.status:
+        runs = runs[runs["status"] == args.status]
     if runs.empty:
-        print(f"{args.month}: no run recorded")
+        which = " ".join(filter(None, [args.month, args.status and f"marked {args.status}"]))
+        print(f"no run recorded{' (' + which + ')' if which else ''}")
         return 0
     for run in runs.itertuples(index=False):
         mine = messages[messages["run_id"] == run.run_id]
@@ -106,8 +114,10 @@ def register(sub) -> dict:
     mark = sub.add_parser("mark-submitted", help="record that a run's files were uploaded to the FBI")
     mark.add_argument("run_id")
     _state_options(mark)
-    hist = sub.add_parser("history", help="runs, actions and statuses of a month")
-    hist.add_argument("--month", required=True, type=month_arg)
+    hist = sub.add_parser("history", help="runs, actions and statuses, of every month or of one")
+    hist.add_argument("--month", default=None, type=month_arg, help="only the runs of this month, YYYY-MM")
+    hist.add_argument("--status", default=None, choices=("generated", "submitted"),
+                      help="only the runs not yet marked submitted (generated) or marked submitted")
     _state_options(hist)
     return {"backfill": _cmd_backfill, "mark-submitted": _cmd_mark_submitted, "history": _cmd_history,
             **register_replay(sub)}

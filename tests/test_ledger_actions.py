@@ -132,3 +132,35 @@ def test_ledger_state_may_name_a_folder(run_cli, tmp_path):
     assert not (tmp_path / "out" / "PA0230100" / "ledger.sqlite").exists()
     code, stdout, _ = run_cli("history", "--month", "2025-10", "--state", state)
     assert code == 0 and "2025-10-001" in stdout
+
+
+def test_history_filters_by_month_and_status(run_cli, tmp_path):
+    state = tmp_path / "out" / "PA0230100" / "ledger.sqlite"
+    tables = combined(incident("A-1"), incident("S-1", incidents__incident_date="2025-09-10"))
+    month_run(run_cli, tmp_path, tables, month="2025-09")
+    month_run(run_cli, tmp_path, tables, month="2025-10")
+    assert run_cli("mark-submitted", "2025-09-001", "--state", state)[0] == 0
+
+    def runs(*args):
+        code, stdout, stderr = run_cli("history", "--state", state, *args)
+        assert code == 0, stderr
+        return [line.split()[0] for line in stdout.splitlines() if not line.startswith(" ")]
+
+    assert runs() == ["2025-09-001", "2025-10-001"]
+    assert runs("--month", "2025-10") == ["2025-10-001"]
+    assert runs("--status", "generated") == ["2025-10-001"]
+    assert runs("--status", "submitted") == ["2025-09-001"]
+    assert runs("--month", "2025-10", "--status", "submitted") == ["no"]  # "no run recorded (...)"
+    assert run_cli("history", "--state", state, "--status", "sent")[0] == 2
+
+
+def test_mark_submitted_twice_is_reported_and_changes_nothing(run_cli, tmp_path):
+    state = tmp_path / "out" / "PA0230100" / "ledger.sqlite"
+    month_run(run_cli, tmp_path, incident("A-1"))
+    code, stdout, _ = run_cli("mark-submitted", "2025-10-001", "--state", state)
+    assert code == 0 and "1 message(s) marked submitted" in stdout
+    first = Ledger(state).run("2025-10-001").submitted_at
+    code, stdout, stderr = run_cli("mark-submitted", "2025-10-001", "--state", state)
+    assert code == 2 and stdout == ""
+    assert f"run 2025-10-001 was already marked submitted on {first}; nothing changed" in stderr
+    assert Ledger(state).run("2025-10-001").submitted_at == first
