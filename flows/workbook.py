@@ -32,7 +32,7 @@ MAX_WIDTH = 60
 
 
 def _number(text: str):
-    if NUMBER.fullmatch(text) and len(text.replace("-", "").replace(".", "")) <= 15:
+    if NUMBER.fullmatch(text) and text != "-0" and len(text.replace("-", "").replace(".", "")) <= 15:
         return float(text) if "." in text else int(text)
     return None
 
