@@ -15,6 +15,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from flows.config import SCHEMAS_DIR, TABLES
+from flows.errors import ConfigError, LedgerError, os_reason
 from flows.write import private_files
 from mappings import MAPPINGS_DIR
 
@@ -25,11 +26,15 @@ def _store(folder: Path, data: bytes, ext: str) -> str:
     digest = hashlib.sha256(data).hexdigest()
     path = folder / f"{digest}.{ext}"
     if not path.exists():
-        with private_files():
-            folder.mkdir(parents=True, exist_ok=True, mode=0o700)
-            tmp = folder / f".{digest}.{os.getpid()}.tmp"
-            tmp.write_bytes(data)
-            os.replace(tmp, path)
+        try:
+            with private_files():
+                folder.mkdir(parents=True, exist_ok=True, mode=0o700)
+                tmp = folder / f".{digest}.{os.getpid()}.tmp"
+                tmp.write_bytes(data)
+                os.replace(tmp, path)
+        except OSError as exc:
+            raise LedgerError(f"the archive {folder} cannot be written ({os_reason(exc)}); "
+                              "nothing was submitted") from None
     return digest
 
 
@@ -41,9 +46,13 @@ def parquet_bytes(frame) -> bytes:
 
 
 def _verified(path: Path, expected: str) -> bytes:
-    data = Path(path).read_bytes()
+    """The bytes the run was configured from; a file edited (or removed) meanwhile stops the run."""
+    try:
+        data = Path(path).read_bytes()
+    except OSError as exc:
+        raise ConfigError(path, f"cannot be read again to archive it ({os_reason(exc)}); rerun") from None
     if hashlib.sha256(data).hexdigest() != expected:
-        raise RuntimeError(f"{path} changed while the run was using it")
+        raise ConfigError(path, "changed while the run was using it; rerun once nobody is editing it")
     return data
 
 

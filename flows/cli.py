@@ -2,7 +2,7 @@
 
 Exit codes: 0 all emitted (or a zero report), 1 completed with rejections (or a backfill left out months its
 extract does not cover), 2 nothing could be done (a monthly run for a month without incidents that its extract
-does not cover included).
+does not cover included). Errors and their codes: flows/errors.py (the one table), docs/exit-codes.md.
 """
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ import sys
 from datetime import datetime
 
 from flows.engine import quiet_telemetry
-from flows.errors import UofError, UsageError
+from flows.errors import UofError, UsageError, exit_code
 from flows.version import tool_version
 
 MONTH = re.compile(r"(\d{4})-(0[1-9]|1[0-2])", re.ASCII)
@@ -171,20 +171,35 @@ def main(argv: list[str] | None = None) -> int:
                         format="%(levelname)s %(name)s: %(message)s", stream=sys.stderr)
     try:
         code = COMMANDS[args.command](args)
-    except UofError as exc:
-        print(f"uof: error: {exc}", file=sys.stderr)
-        return exc.exit_code
-    except KeyboardInterrupt:
+        sys.stdout.flush()  # a reader that went away shows here, not as a warning when Python exits
+    except BrokenPipeError as exc:  # `uof history | head`: the reader has all it wanted; end quietly
+        _silence_stdout()
+        return exit_code(exc)
+    except UofError as exc:  # one line with its stable code; the exit code comes from flows/errors.py
+        print(f"uof: error {exc.code}: {exc}", file=sys.stderr)
+        return exit_code(exc)
+    except KeyboardInterrupt as exc:
         print("uof: interrupted; no submission files were written", file=sys.stderr)
-        return 130
+        return exit_code(exc)
     except Exception as exc:  # an internal bug: one line, no traceback unless asked
         if args.debug:
             raise
         # The exception text may quote a value from the extract: only its type is shown by default.
-        print(f"uof: internal error ({type(exc).__name__}) — no submission files were written; "
-              "rerun with --debug for details", file=sys.stderr)
-        return 2
+        print(f"uof: error UOF-INTERNAL: internal error ({type(exc).__name__}) — no submission files were "
+              "written; rerun with --debug for details and report it", file=sys.stderr)
+        return exit_code(exc)
     return code
+
+
+def _silence_stdout() -> None:
+    """Point stdout at /dev/null, so nothing more (not even Python's final flush) fails on the closed pipe."""
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    try:
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError):  # stdout is no real file (a test's StringIO): nothing to silence
+        pass
+    finally:
+        os.close(devnull)
 
 
 if __name__ == "__main__":

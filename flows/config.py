@@ -10,6 +10,7 @@ import pandas as pd
 from flows.errors import ConfigError
 from flows.yamlio import load_yaml
 from mappings import MAPPINGS_DIR
+from transforms.deadlines import DEFAULT_PROGRAM, PROGRAMS
 from transforms.layouts import COLLAPSE_POLICIES, LAYOUTS
 from transforms.parsers import (COMMON_OPTIONS, EXCEL_FORMATS, PARSERS, ParserSpec, format_problem, stamps,
                                 zone_problem)
@@ -123,6 +124,7 @@ class Reference:
     remaps: list[dict]
     catalog_data: dict
     files: dict[str, str]  # file name -> sha256
+    catalog_path: Path = SCHEMAS_DIR / "catalog.yaml"  # named by a catalog error (UOF-CONFIG)
 
     def columns_of(self, table: str) -> list[str]:
         names = [e["name"] for e in self.elements[SEGMENT_OF[table]]]
@@ -162,7 +164,8 @@ def load_reference(mappings_dir: Path = MAPPINGS_DIR, schemas_dir: Path = SCHEMA
         raise ConfigError(mappings_dir / "offenses.yaml", "has no offenses")
     offenses["code"] = offenses["code"].astype(str)
     return Reference(elements=elements, codes=codes, offenses=offenses,
-                     remaps=list(remaps_doc.get("remaps") or []), catalog_data=catalog, files=files)
+                     remaps=list(remaps_doc.get("remaps") or []), catalog_data=catalog, files=files,
+                     catalog_path=schemas_dir / "catalog.yaml")
 
 
 def _as_mapping(value, path, key) -> dict:
@@ -372,6 +375,7 @@ def load_profile(path: Path, ref: Reference) -> Profile:
     if robbery not in ("person", "property"):
         raise ConfigError(path, "must be person or property (how Justice Counts counts robbery, 120)",
                           "justice_counts_robbery")
+    _check_program(data, path)
     settings = {k: v for k, v in data.items() if k in ("agency_name", "reporting_start", "state_program")}
     settings["justice_counts_robbery"] = robbery
     settings["extract_period"] = _extract_period(data.get("extract_period"), path)
@@ -389,6 +393,19 @@ def load_profile(path: Path, ref: Reference) -> Profile:
                    crosswalks=crosswalks, columns=columns, defaults=defaults, encoding=encoding,
                    sha256=digest, settings=settings, layout=layout, parsers=parsers, **source,
                    precedence=precedence, when_blank=when_blank)
+
+
+def _check_program(data: dict, path: Path) -> None:
+    """state_program and reporting_start (read by `uof status`) are checked when the profile loads, by every
+    command, so a typo stops `uof run` too instead of surfacing months later in `status`."""
+    state_programs = sorted(set(PROGRAMS) - {DEFAULT_PROGRAM})
+    name = data.get("state_program")
+    if name is not None and name not in state_programs:
+        raise ConfigError(path, f"must be one of {', '.join(state_programs)} (leave it out for the federal rules)",
+                          "state_program")
+    start = data.get("reporting_start")
+    if start is not None and not (isinstance(start, str) and re.fullmatch(r"\d{4}-(0[1-9]|1[0-2])", start, re.ASCII)):
+        raise ConfigError(path, "must be a month written YYYY-MM", "reporting_start")
 
 
 # ----------------------------------------------------------------------------- layout, parsers, source

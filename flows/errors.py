@@ -1,28 +1,88 @@
-"""Typed fatal errors. Each maps to exit code 2 and prints as one line, never a traceback."""
+"""The error contract: typed fatal errors with stable codes, and THE table mapping them to exit codes.
+
+Every failure the user can cause (a bad argument, profile, catalog, extract, output folder or ledger) is one of
+the classes below; `flows/cli.py` prints it as one line, `uof: error UOF-...: <message>`, and exits with
+`exit_code(error)`. Only a bug in uof itself is `UOF-INTERNAL`. Messages name files, keys, sheets, columns and
+rows, never a cell's value (personal data); `--debug` adds the traceback. docs/exit-codes.md is checked against
+`EXIT_CODES` and `ERROR_CODES` by tests/test_error_contract.py.
+"""
 from __future__ import annotations
+
+# Outcomes of a command that ran to its end (not errors): code -> (exit code, meaning).
+OUTCOMES = {
+    "ok": (0, "done: every incident of the month emitted (or a zero report); `status`: nothing overdue"),
+    "rejections": (1, "done with rejections (or a backfill left out months its extract does not cover); "
+                      "`crosswalk check`: some code is unmapped"),
+    "overdue": (3, "`status`: some month is overdue"),
+}
+
+# Stable error codes: code -> (exit code, meaning). Every error stops the command and writes no submission file.
+ERROR_CODES = {
+    "UOF-USAGE": (2, "a bad command-line argument, or a request that cannot be carried out as asked "
+                     "(a month the extract does not cover, a zero report for the current month)"),
+    "UOF-CONFIG": (2, "a bad profile, crosswalk, reference file or rule catalog: names the file and the key "
+                      "or rule; raised before any data is read"),
+    "UOF-INPUT": (2, "the extract cannot be read as a whole: names the file, sheet, column and row"),
+    "UOF-OUTPUT": (2, "the output folder cannot be written (`--out` names a file, or a folder uof may not "
+                      "write in): names the path; checked before any data is read"),
+    "UOF-LEDGER": (2, "the ledger or the archive beside it cannot be used (busy, unknown run, newer schema, "
+                      "unreadable, archive missing)"),
+    "UOF-INTERNAL": (2, "a bug in uof: nothing was written; rerun with --debug and report the traceback"),
+}
+
+# Ends that are neither, with the exit codes a shell gives for SIGINT and SIGPIPE.
+INTERRUPTED, CLOSED_PIPE = 130, 141
+ENDS = {
+    "interrupted": (INTERRUPTED, "stopped by Ctrl-C; no submission file was written"),
+    "closed-pipe": (CLOSED_PIPE, "the reader of stdout went away (`uof history | head`): the command ends "
+                                 "quietly, as Unix tools do"),
+}
+
+EXIT_CODES = {name: code for table in (OUTCOMES, ERROR_CODES, ENDS) for name, (code, _) in table.items()}
 
 
 class UofError(Exception):
     """A failure that stops the run before any submission file is written."""
 
-    exit_code = 2
+    code = "UOF-INTERNAL"
+
+    @property
+    def exit_code(self) -> int:
+        return ERROR_CODES[self.code][0]
+
+
+def exit_code(error: BaseException) -> int:
+    """The exit code of an error that ended a command (the one place errors become exit codes)."""
+    if isinstance(error, UofError):
+        return error.exit_code
+    if isinstance(error, KeyboardInterrupt):
+        return INTERRUPTED
+    if isinstance(error, BrokenPipeError):
+        return CLOSED_PIPE
+    return ERROR_CODES["UOF-INTERNAL"][0]
 
 
 class UsageError(UofError):
     """A bad command-line argument."""
 
+    code = "UOF-USAGE"
+
 
 class ConfigError(UofError):
-    """A bad profile, crosswalk or reference file. Raised before any data is read."""
+    """A bad profile, crosswalk, reference file or rule catalog. Raised before any data is read."""
 
-    def __init__(self, file, message: str, key: str | None = None):
-        self.file, self.key, self.detail = str(file), key, message
-        where = f"{self.file}" + (f", key '{key}'" if key else "")
+    code = "UOF-CONFIG"
+
+    def __init__(self, file, message: str, key: str | None = None, rule: str | None = None):
+        self.file, self.key, self.rule, self.detail = str(file), key, rule, message
+        where = f"{self.file}" + (f", key '{key}'" if key else "") + (f", rule {rule}" if rule else "")
         super().__init__(f"configuration error in {where}: {message}")
 
 
 class FatalInputError(UofError):
     """The extract cannot be read as a whole: names file, sheet, column and row where they apply."""
+
+    code = "UOF-INPUT"
 
     def __init__(self, file, message: str, sheet: str | None = None,
                  column: str | None = None, row: int | None = None):
@@ -35,3 +95,27 @@ class FatalInputError(UofError):
         if row is not None:
             parts.append(f"row {row}")
         super().__init__("input error in " + ", ".join(parts) + f": {message}")
+
+
+InputError = FatalInputError
+
+
+class OutputError(UofError):
+    """The output folder (or a file in it) cannot be written."""
+
+    code = "UOF-OUTPUT"
+
+    def __init__(self, path, message: str):
+        self.path, self.detail = str(path), message
+        super().__init__(f"output error in {self.path}: {message}")
+
+
+class LedgerError(UofError):
+    """The ledger, or the archive beside it, cannot be used (unknown run, newer schema, unreadable file)."""
+
+    code = "UOF-LEDGER"
+
+
+def os_reason(exc: OSError) -> str:
+    """An OSError's reason without its file names (the caller names the path it was using)."""
+    return exc.strerror or type(exc).__name__

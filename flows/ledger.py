@@ -19,7 +19,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from flows.errors import UofError
+from flows.errors import LedgerError
 
 LOCK_WAIT_SECONDS = 30.0
 
@@ -96,12 +96,8 @@ def ledger_file(state) -> Path:
     return path / "ledger.sqlite" if path.is_dir() else path
 
 
-class LedgerBusy(UofError):
+class LedgerBusy(LedgerError):
     """Another run holds the agency's ledger."""
-
-
-class LedgerError(UofError):
-    """The ledger cannot be used (unknown run, newer schema, unreadable file)."""
 
 
 @dataclass(frozen=True)
@@ -271,7 +267,7 @@ class Ledger:
         return changed
 
 
-class FileNumbersExhausted(UofError):
+class FileNumbersExhausted(LedgerError):
     """The next file names of a submitting ORI would need a sequence number of more than 10 digits."""
 
 

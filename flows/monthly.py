@@ -11,13 +11,14 @@ from flows.archive import archive_inputs
 from flows.artifacts import publish_run_summary
 from flows.config import TABLES, load_profile, load_reference
 from flows.engine import engine_name, run_flow, step
-from flows.errors import UsageError
+from flows.errors import ConfigError, UsageError
 from flows.extract import Extract, read_extract
 from flows.ledger import ledger_file, run_ledgers
 from flows.output import WARNING_PREFIX, month_files, write_month
 from flows.version import tool_version
+from flows.write import check_output_folder
 from schemas.build import CheckContext, build_schemas
-from schemas.catalog import parse_catalog
+from schemas.catalog import CatalogError, parse_catalog
 from transforms.aggregate import with_cross_segment_columns
 from transforms.coverage import Coverage, extract_coverage, not_covered, parse_period, refusal
 from transforms.derive import derived_incidents, with_sequential_ids
@@ -55,7 +56,11 @@ def load_configuration(profile_path: str, mappings_dir=None, schemas_dir=None) -
     ref = load_reference(**{k: Path(v) for k, v in (("mappings_dir", mappings_dir), ("schemas_dir", schemas_dir))
                             if v is not None})
     profile = load_profile(Path(profile_path), ref)
-    return Configuration(ref=ref, profile=profile, catalog=parse_catalog(ref.catalog_data, elements=ref.elements))
+    try:
+        catalog = parse_catalog(ref.catalog_data, elements=ref.elements, codes=ref.codes)
+    except CatalogError as exc:
+        raise ConfigError(ref.catalog_path, exc.detail, rule=exc.rule) from None
+    return Configuration(ref=ref, profile=profile, catalog=catalog)
 
 
 def check_zero_report_month(month: str, as_of: pd.Timestamp) -> None:
@@ -202,6 +207,8 @@ def declared_period(covers: str | None, config: Configuration) -> tuple[str, str
 def monthly_run(profile: str, source: str, month: str, out: str | None, as_of: str,
                 write: bool = True, state: str | None = None, covers: str | None = None) -> MonthResult:
     as_of_ts = pd.Timestamp(as_of)
+    if write and out is not None:
+        check_output_folder(out)
     config = step(load_configuration, profile)
     declared = declared_period(covers, config)
     extract = step(read_extract, Path(source), config.profile, config.ref)
@@ -227,6 +234,7 @@ def backfill_run(profile: str, source: str, first: str, last: str, out: str, as_
     months = [p.strftime("%Y-%m") for p in pd.period_range(first, last, freq="M")]
     if not months:
         raise UsageError(f"--from {first} is after --to {last}")
+    check_output_folder(out)
     config = step(load_configuration, profile)
     declared = declared_period(covers, config)
     extract = step(read_extract, Path(source), config.profile, config.ref)

@@ -16,7 +16,7 @@ import pandas as pd
 import pyarrow.parquet as pq
 
 from flows.config import TABLES
-from flows.errors import UofError
+from flows.errors import LedgerError
 from flows.extract import Extract, crosswalk_frames
 from flows.ledger import Ledger
 from flows.monthly import load_configuration, prepare
@@ -25,7 +25,7 @@ from flows.read import SourceFile
 from flows.write import private_files, sha256
 
 
-class ReplayError(UofError):
+class ReplayError(LedgerError):
     """The run cannot be replayed (no archive, missing archived file)."""
 
 

@@ -7,11 +7,14 @@ import hashlib
 import io
 import os
 import shutil
+import tempfile
 import zipfile
 from pathlib import Path
 
 import orjson
 import pandas as pd
+
+from flows.errors import OutputError, os_reason
 
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
@@ -64,6 +67,29 @@ def zip_bytes(files: list[tuple[str, bytes]], when: pd.Timestamp) -> bytes:
             info.create_system = 3
             archive.writestr(info, data)
     return buffer.getvalue()
+
+
+def check_output_folder(out) -> None:
+    """`--out` must be a folder uof may write in, or one it can create: checked before any data is read.
+
+    A file where the folder should be, or a folder uof may not write in (permissions, a read-only disk), is an
+    output error naming the path (UOF-OUTPUT), never a failure half-way through the run.
+    """
+    path = Path(out).expanduser()
+    if path.exists() and not path.is_dir():
+        raise OutputError(path, "is a file, not a folder: give --out a folder (uof creates it when missing)")
+    existing = path
+    while not existing.exists() and existing != existing.parent:
+        existing = existing.parent
+    if not existing.is_dir():
+        raise OutputError(path, f"cannot be created: {existing} is a file, not a folder")
+    try:  # the only reliable test (permissions, ACLs, read-only mounts, root): write a file and remove it
+        handle, probe = tempfile.mkstemp(prefix=".uof-probe-", dir=existing)
+    except OSError as exc:
+        what = "cannot be written" if existing == path else f"cannot be created in {existing}"
+        raise OutputError(path, f"{what} ({os_reason(exc)}): give --out a folder you may write in") from None
+    os.close(handle)
+    os.unlink(probe)
 
 
 class StagedFolder:

@@ -23,7 +23,7 @@ import pandera.pandas as pa
 from pandera.backends.pandas.checks import PandasCheckBackend
 
 from schemas import custom_checks
-from schemas.catalog import Catalog, Rule
+from schemas.catalog import Catalog, CatalogError, Rule
 from schemas.primitives import (
     bools, full_match, has_any_token, has_duplicate_tokens, ints, iso_dates, not_matching, text_compare,
     token_count, tokens_outside,
@@ -94,7 +94,7 @@ def when_mask(cond, df: pd.DataFrame) -> pd.Series:
 def _table(rule: Rule, ctx: CheckContext) -> frozenset:
     name = rule.check["table"]
     if name not in ctx.codes:
-        raise ValueError(f"rule {rule.id}: unknown code table '{name}' (see mappings/codes.yaml)")
+        raise CatalogError(f"unknown code table '{name}' (see mappings/codes.yaml)", rule=rule.id)
     return ctx.codes[name]
 
 

@@ -167,6 +167,18 @@ class Catalog:
         return frozenset(out)
 
 
+class CatalogError(ValueError):
+    """A rule catalog that cannot be used: `rule` is the id of the offending rule (None for the whole file).
+
+    A ValueError so pure callers need nothing else; flows/ reports it as a configuration error (UOF-CONFIG)
+    naming the catalog file and the rule.
+    """
+
+    def __init__(self, message: str, rule: str | None = None):
+        self.rule, self.detail = rule, message
+        super().__init__(f"rule {rule}: {message}" if rule else message)
+
+
 class _Problem(ValueError):
     pass
 
@@ -337,7 +349,7 @@ def _known_element_ids(elements: Mapping | None) -> frozenset[str] | None:
 
 def parse_rule(entry, known_columns=None, known_elements=None) -> Rule:
     if not isinstance(entry, dict):
-        raise ValueError(f"catalog entry {entry!r} is not a mapping")
+        raise CatalogError(f"an entry of the rules list is not a mapping (it is a {type(entry).__name__})")
     rule_id = entry.get("id")
     label = rule_id if isinstance(rule_id, str) else repr(rule_id)
     try:
@@ -378,22 +390,24 @@ def parse_rule(entry, known_columns=None, known_elements=None) -> Rule:
                 and "value_column" not in check:
             _fail("a required-value message cannot show {value} (the cell is blank)")
     except _Problem as exc:
-        raise ValueError(f"rule {label}: {exc}") from None
+        raise CatalogError(str(exc), rule=label) from None
     return Rule(id=rule_id, segment=segment, elements=tuple(elements), section=section,
                 severity=entry["severity"], message=entry["message"], check=_freeze(check))
 
 
-def parse_catalog(data: dict, elements: Mapping | None = None) -> Catalog:
-    """Validate the parsed catalog.yaml and return it as a `Catalog`.
+def parse_catalog(data: dict, elements: Mapping | None = None, codes: Mapping | None = None) -> Catalog:
+    """Validate the parsed catalog.yaml and return it as a `Catalog`; a problem is a `CatalogError`.
 
     `elements` (the parsed mappings/elements.yaml) is optional; when given, every column and data
-    element id a rule names must exist in its segment (plus the meta and helper columns).
+    element id a rule names must exist in its segment (plus the meta and helper columns). `codes` (code
+    table name -> values, from mappings/codes.yaml) is optional; when given, every code table a rule
+    names must exist, so a misspelt table stops the run before any data is read.
     """
     if not isinstance(data, dict) or not isinstance(data.get("rules"), list):
-        raise ValueError("the rule catalog must be a mapping with a 'rules' list")
+        raise CatalogError("the rule catalog must be a mapping with a 'rules' list")
     unknown = set(data) - {"rules"}
     if unknown:
-        raise ValueError(f"the rule catalog has unknown top-level key(s): {', '.join(sorted(map(str, unknown)))}")
+        raise CatalogError(f"the rule catalog has unknown top-level key(s): {', '.join(sorted(map(str, unknown)))}")
     known_columns = _known_columns(elements)
     known_elements = _known_element_ids(elements)
     rules = []
@@ -401,9 +415,11 @@ def parse_catalog(data: dict, elements: Mapping | None = None) -> Catalog:
     for entry in data["rules"]:
         rule = parse_rule(entry, known_columns, known_elements)
         if rule.id in seen:
-            raise ValueError(f"rule {rule.id}: duplicate id")
+            raise CatalogError("duplicate id", rule=rule.id)
         seen.add(rule.id)
+        if codes is not None and rule.check.get("kind") in ("lov", "lov_each") and rule.check["table"] not in codes:
+            raise CatalogError(f"unknown code table '{rule.check['table']}' (see mappings/codes.yaml)", rule=rule.id)
         rules.append(rule)
     if not rules:
-        raise ValueError("the rule catalog has no rules")
+        raise CatalogError("the rule catalog has no rules")
     return Catalog(rules=tuple(rules))
