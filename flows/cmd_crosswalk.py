@@ -26,6 +26,7 @@ import pandas as pd
 import yaml
 
 from flows.errors import UsageError
+from flows.write import check_output_folder
 from transforms.crosswalk_survey import CodedColumn, coded_columns, crosswalk_maps, survey
 
 EXIT_UNMAPPED = 1
@@ -339,8 +340,7 @@ def _cmd_scaffold(args) -> int:
         more = f" (and {len(existing) - 1} more)" if len(existing) > 1 else ""
         raise UsageError(f"{existing[0]} already exists{more}: scaffold never overwrites a skeleton that may "
                          "hold your edits; move it away, choose another --out-dir, or add --force to replace it")
-    if out_dir.exists() and not out_dir.is_dir():
-        raise UsageError(f"--out-dir {out_dir} is not a folder")
+    check_output_folder(out_dir, "--out-dir")
     out_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
     for sk, path in zip(skeletons, paths):
         _write_private(path, _render(sk, s, source_name))

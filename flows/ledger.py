@@ -19,7 +19,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from flows.errors import LedgerError
+from flows.errors import LedgerError, os_reason
 
 LOCK_WAIT_SECONDS = 30.0
 
@@ -341,8 +341,12 @@ def run_ledgers(own: Path, out, reporting_ori: str):
 def exclusive(path: Path, wait: float = LOCK_WAIT_SECONDS):
     """Hold the agency's ledger lock; wait up to `wait` seconds for another run to finish."""
     lock_path = Path(path).with_name(Path(path).name + ".lock")
-    lock_path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-    fd = os.open(lock_path, os.O_RDWR | os.O_CREAT, 0o600)
+    try:
+        lock_path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+        fd = os.open(lock_path, os.O_RDWR | os.O_CREAT, 0o600)
+    except OSError as exc:
+        raise LedgerError(f"the ledger {path} cannot be opened: {lock_path.parent} cannot be written "
+                          f"({os_reason(exc)}); check --state and --out") from None
     deadline = time.monotonic() + wait
     try:
         while True:

@@ -204,11 +204,18 @@ def declared_period(covers: str | None, config: Configuration) -> tuple[str, str
     return config.profile.settings.get("extract_period")
 
 
+def check_destinations(out: str, state: str | None) -> None:
+    """--out, and the folder of --state's ledger, must be folders uof may write in: checked before any read."""
+    check_output_folder(out)
+    if state:
+        check_output_folder(ledger_file(state).parent)
+
+
 def monthly_run(profile: str, source: str, month: str, out: str | None, as_of: str,
                 write: bool = True, state: str | None = None, covers: str | None = None) -> MonthResult:
     as_of_ts = pd.Timestamp(as_of)
     if write and out is not None:
-        check_output_folder(out)
+        check_destinations(out, state)
     config = step(load_configuration, profile)
     declared = declared_period(covers, config)
     extract = step(read_extract, Path(source), config.profile, config.ref)
@@ -234,7 +241,7 @@ def backfill_run(profile: str, source: str, first: str, last: str, out: str, as_
     months = [p.strftime("%Y-%m") for p in pd.period_range(first, last, freq="M")]
     if not months:
         raise UsageError(f"--from {first} is after --to {last}")
-    check_output_folder(out)
+    check_destinations(out, state)
     config = step(load_configuration, profile)
     declared = declared_period(covers, config)
     extract = step(read_extract, Path(source), config.profile, config.ref)

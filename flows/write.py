@@ -69,15 +69,15 @@ def zip_bytes(files: list[tuple[str, bytes]], when: pd.Timestamp) -> bytes:
     return buffer.getvalue()
 
 
-def check_output_folder(out) -> None:
-    """`--out` must be a folder uof may write in, or one it can create: checked before any data is read.
+def check_output_folder(out, option: str = "--out") -> None:
+    """`--out` (or `option`) must be a folder uof may write in, or one it can create: checked before any data is read.
 
     A file where the folder should be, or a folder uof may not write in (permissions, a read-only disk), is an
     output error naming the path (UOF-OUTPUT), never a failure half-way through the run.
     """
     path = Path(out).expanduser()
     if path.exists() and not path.is_dir():
-        raise OutputError(path, "is a file, not a folder: give --out a folder (uof creates it when missing)")
+        raise OutputError(path, f"is a file, not a folder: give {option} a folder (uof creates it when missing)")
     existing = path
     while not existing.exists() and existing != existing.parent:
         existing = existing.parent
@@ -87,7 +87,7 @@ def check_output_folder(out) -> None:
         handle, probe = tempfile.mkstemp(prefix=".uof-probe-", dir=existing)
     except OSError as exc:
         what = "cannot be written" if existing == path else f"cannot be created in {existing}"
-        raise OutputError(path, f"{what} ({os_reason(exc)}): give --out a folder you may write in") from None
+        raise OutputError(path, f"{what} ({os_reason(exc)}): give {option} a folder you may write in") from None
     os.close(handle)
     os.unlink(probe)
 

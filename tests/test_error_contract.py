@@ -157,6 +157,23 @@ def test_out_in_a_folder_uof_may_not_write_in_is_an_output_error(run_cli, tmp_pa
     one_error_line(code, stderr, "UOF-OUTPUT", folder, "give --out a folder you may write in")
 
 
+def test_state_in_a_folder_uof_may_not_write_in_is_an_output_error(run_cli, tmp_path):
+    folder = unwritable_folder(tmp_path)
+    profile = write_profile(tmp_path / "cfg")
+    code, _, stderr = run_cli("run", "--profile", profile, "--source", tmp_path / "not-read", "--month", "2025-10",
+                              "--out", tmp_path / "out", "--state", f"{folder}/ledger.sqlite", "--as-of", AS_OF)
+    one_error_line(code, stderr, "UOF-OUTPUT", folder)
+
+
+def test_a_ledger_folder_that_cannot_be_written_is_a_ledger_error(tmp_path):
+    from flows.ledger import exclusive
+
+    (tmp_path / "state").write_text("")
+    with pytest.raises(errors.LedgerError, match="cannot be opened"):
+        with exclusive(tmp_path / "state" / "ledger.sqlite"):
+            pass
+
+
 def test_backfill_checks_the_output_folder_first(run_cli, tmp_path):
     target = tmp_path / "report.txt"
     target.write_text("")
@@ -226,3 +243,17 @@ def test_history_into_a_closed_pipe_ends_quietly(run_cli, tmp_path):
     stderr = child.stderr.read().decode()
     child.wait(timeout=120)
     assert stderr == "" and child.returncode in (0, EXIT_CODES["closed-pipe"]), (child.returncode, stderr)
+
+
+@pytest.mark.parametrize("where", ["file", "unwritable"])
+def test_crosswalk_scaffold_out_dir_that_cannot_be_written_is_an_output_error(run_cli, tmp_path, where):
+    source = write_csv_extract(tmp_path / "extract", incident(incidents__location_type="RES"))
+    profile = write_profile(tmp_path / "cfg")
+    if where == "file":
+        out_dir = tmp_path / "skeletons.txt"
+        out_dir.write_text("")
+    else:
+        out_dir = unwritable_folder(tmp_path)
+    code, _, stderr = run_cli("crosswalk", "scaffold", "--profile", profile, "--source", source,
+                              "--out-dir", out_dir)
+    one_error_line(code, stderr, "UOF-OUTPUT", out_dir, "--out-dir")
