@@ -101,13 +101,21 @@ class StagedFolder:
         self.staging = None
 
     def __enter__(self):
-        with private_files():
-            self.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-            self.staging = self.parent / f".uof-staging-{self.destination.name}-{os.getpid()}"
-            if self.staging.exists():
-                shutil.rmtree(self.staging)
-            self.staging.mkdir(mode=0o700)
+        try:
+            with private_files():
+                self.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+                self.staging = self.parent / f".uof-staging-{self.destination.name}-{os.getpid()}"
+                if self.staging.exists():
+                    shutil.rmtree(self.staging)
+                self.staging.mkdir(mode=0o700)
+        except OSError as exc:
+            raise self._output_error(exc) from None
         return self
+
+    def _output_error(self, exc: OSError) -> OutputError:
+        """A full disk, a permission or a vanished folder while writing: the user's to fix, never a bug."""
+        return OutputError(self.destination, f"cannot be written ({os_reason(exc)}); none of this run's files "
+                                             "were kept")
 
     def write(self, name: str, data: bytes) -> None:
         with private_files():
@@ -126,4 +134,6 @@ class StagedFolder:
     def __exit__(self, exc_type, exc, tb):
         if self.staging is not None and self.staging.exists():
             shutil.rmtree(self.staging, ignore_errors=True)
+        if isinstance(exc, OSError) and not isinstance(exc, BrokenPipeError):
+            raise self._output_error(exc) from None
         return False

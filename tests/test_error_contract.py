@@ -257,3 +257,17 @@ def test_crosswalk_scaffold_out_dir_that_cannot_be_written_is_an_output_error(ru
     code, _, stderr = run_cli("crosswalk", "scaffold", "--profile", profile, "--source", source,
                               "--out-dir", out_dir)
     one_error_line(code, stderr, "UOF-OUTPUT", out_dir, "--out-dir")
+
+
+def test_a_disk_that_fills_while_writing_is_an_output_error(run_cli, tmp_path, monkeypatch):
+    import errno
+
+    from flows.write import StagedFolder
+
+    def full(self, name, data):
+        raise OSError(errno.ENOSPC, "No space left on device", str(self.staging / name))
+
+    monkeypatch.setattr(StagedFolder, "write", full)
+    code, _, stderr = run(run_cli, tmp_path)
+    one_error_line(code, stderr, "UOF-OUTPUT", tmp_path / "out" / "PA0230100" / "2025-10", "No space left")
+    assert not any((tmp_path / "out").rglob("*.json"))
