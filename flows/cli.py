@@ -26,8 +26,7 @@ def say(text: str = "") -> None:
         print(text)
         sys.stdout.flush()
     except BrokenPipeError:
-        devnull = open(os.devnull, "w")
-        os.dup2(devnull.fileno(), sys.stdout.fileno())
+        _silence_stdout()
 
 
 def month_arg(text: str) -> str:

@@ -3,7 +3,7 @@
 Every failure the user can cause (a bad argument, profile, catalog, extract, output folder or ledger) is one of
 the classes below; `flows/cli.py` prints it as one line, `uof: error UOF-...: <message>`, and exits with
 `exit_code(error)`. Only a bug in uof itself is `UOF-INTERNAL`. Messages name files, keys, sheets, columns and
-rows, never a cell's value (personal data); `--debug` adds the traceback. docs/exit-codes.md is checked against
+rows, never a cell's value (personal data); `--debug` adds the traceback of an internal error. docs/exit-codes.md is checked against
 `EXIT_CODES` and `ERROR_CODES` by tests/test_error_contract.py.
 """
 from __future__ import annotations
@@ -21,10 +21,10 @@ ERROR_CODES = {
     "UOF-USAGE": (2, "a bad command-line argument, or a request that cannot be carried out as asked "
                      "(a month the extract does not cover, a zero report for the current month)"),
     "UOF-CONFIG": (2, "a bad profile, crosswalk, reference file or rule catalog: names the file and the key "
-                      "or rule; raised before any data is read"),
+                      "or rule; found before any data is read (or when a file is edited during the run)"),
     "UOF-INPUT": (2, "the extract cannot be read as a whole: names the file, sheet, column and row"),
-    "UOF-OUTPUT": (2, "the output folder cannot be written (`--out` names a file, or a folder uof may not "
-                      "write in): names the path; checked before any data is read"),
+    "UOF-OUTPUT": (2, "the output folder cannot be written (`--out` or `--state` names a file, or a folder uof "
+                      "may not write in, or the disk is full): names the path; checked before any data is read"),
     "UOF-LEDGER": (2, "the ledger or the archive beside it cannot be used (busy, unknown run, newer schema, "
                       "unreadable, archive missing)"),
     "UOF-INTERNAL": (2, "a bug in uof: nothing was written; rerun with --debug and report the traceback"),
