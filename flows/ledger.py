@@ -121,6 +121,12 @@ class RunRecord:
 def _connect(path: Path) -> sqlite3.Connection:
     path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
     fresh = not path.exists()
+    if not fresh and path.is_file() and path.stat().st_size:
+        with path.open("rb") as handle:
+            header = handle.read(16)
+        if header != b"SQLite format 3\x00":  # never turn another file into a ledger
+            raise LedgerError(f"{path} is not a uof ledger (not an SQLite database): give --state a folder or a "
+                              "ledger file; nothing was changed")
     conn = sqlite3.connect(path, timeout=LOCK_WAIT_SECONDS, isolation_level=None)
     if fresh:
         os.chmod(path, 0o600)

@@ -271,3 +271,15 @@ def test_a_disk_that_fills_while_writing_is_an_output_error(run_cli, tmp_path, m
     code, _, stderr = run(run_cli, tmp_path)
     one_error_line(code, stderr, "UOF-OUTPUT", tmp_path / "out" / "PA0230100" / "2025-10", "No space left")
     assert not any((tmp_path / "out").rglob("*.json"))
+
+
+def test_state_naming_a_file_that_is_not_a_ledger_is_refused_and_left_untouched(tmp_path, run_cli):
+    from tests.conftest import AS_OF, combined, incident, write_csv_extract, write_profile
+
+    notes = tmp_path / "notes.txt"
+    notes.write_text("x", encoding="utf-8")
+    code, _, stderr = run_cli("run", "--profile", write_profile(tmp_path / "cfg"), "--source",
+                              write_csv_extract(tmp_path / "x", combined(incident("A-1"))), "--month", "2025-10",
+                              "--out", tmp_path / "out", "--state", notes, "--as-of", AS_OF)
+    assert code == 2 and "not a uof ledger" in stderr
+    assert notes.read_text(encoding="utf-8") == "x"
