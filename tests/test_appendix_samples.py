@@ -1,4 +1,4 @@
-"""Appendix A and B of the spec, written as a canonical extract, give the spec's JSON.
+"""The spec's Appendix A samples A and B, written as a canonical extract, give the spec's JSON.
 
 Modulo the recorded decisions (docs/spec-decisions.md): `""` for an absent value is emitted as null
 (#3); Appendix A's retired officer injury SEVERE_LACERATION is invalid (#1) and the printed samples'
