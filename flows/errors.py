@@ -1,7 +1,7 @@
 """The error contract: typed fatal errors with stable codes, and THE table mapping them to exit codes.
 
 Every failure the user can cause (a bad argument, profile, catalog, extract, output folder or ledger) is one of
-the classes below; `flows/cli.py` prints it as one line, `uof: error UOF-...: <message>`, and exits with
+the classes below; `flows/cli/main.py` prints it as one line, `uof: error UOF-...: <message>`, and exits with
 `exit_code(error)`. Only a bug in uof itself is `UOF-INTERNAL`. Messages name files, keys, sheets, columns and
 rows, never a cell's value (personal data); `--debug` adds the traceback of an internal error. docs/exit-codes.md is checked against
 `EXIT_CODES` and `ERROR_CODES` by tests/test_error_contract.py.

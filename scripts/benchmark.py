@@ -50,13 +50,13 @@ def find_uof() -> str:
 WITHOUT_CATALOG = """
 import sys
 import schemas.build as build
-import flows.monthly as monthly
+import flows.pipeline.monthly as monthly
 from schemas.catalog import Catalog
 real = build.build_schemas
 def engine_only(catalog, ctx):
     return real(Catalog(rules=tuple(r for r in catalog.rules if r.kind == "engine")), ctx)
 monthly.build_schemas = engine_only
-from flows.cli import main
+from flows.cli.main import main
 sys.exit(main(sys.argv[1:]))
 """
 

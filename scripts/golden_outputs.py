@@ -41,7 +41,7 @@ NOT_BYTE_STABLE = ("ledger.sqlite", "file-numbers.sqlite")
 
 def digests(name: str, workdir: Path) -> dict[str, str] | None:
     """{relative path: sha256} of one case's outputs, or None when its source is absent."""
-    from flows.cli import main
+    from flows.cli.main import main
 
     profile, source, first, last = CASES[name]
     if not Path(source).exists():

@@ -127,7 +127,7 @@ def write_export_csv(path: Path, rows: list[dict], header_repeat_at: int | None 
 @pytest.fixture
 def run_cli(tmp_path):
     """Run `uof` in-process; returns (exit code, stdout, stderr)."""
-    from flows.cli import main
+    from flows.cli.main import main
 
     def _run(*args: str):
         import contextlib

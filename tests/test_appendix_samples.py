@@ -111,7 +111,7 @@ def expected_json(incident: dict) -> dict:
     body["subjects"] = [dict(norm(s, True), charged=None) for s in incident["subjects"]]
     body["officers"] = [norm(o, False) for o in incident["officers"]]
     # Every element is present in our messages: an element a sample leaves out is null or [].
-    from flows.config import load_reference
+    from flows.config.load import load_reference
     elements = load_reference().elements
     for segment, items in (("subject", body["subjects"]), ("officer", body["officers"])):
         for item in items:

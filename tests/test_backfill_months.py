@@ -1,7 +1,7 @@
 """`uof backfill`: every month of a range from one extract in one pass, zero reports for empty months."""
 import json
 
-from flows.ledger import Ledger
+from flows.io.ledger import Ledger
 from tests.conftest import combined, incident, write_csv_extract, write_profile
 
 

@@ -1,7 +1,7 @@
 """Bad configuration fails at once, before any data is read, with exit code 2."""
 import pytest
 
-from flows.config import load_profile, load_reference
+from flows.config.load import load_profile, load_reference
 from flows.errors import ConfigError
 from tests.conftest import AS_OF, incident, write_csv_extract, write_profile
 

@@ -11,7 +11,7 @@ import pandas as pd
 import pytest
 
 from flows.errors import UsageError
-from flows.ledger import Ledger
+from flows.io.ledger import Ledger
 from tests.conftest import (AS_OF, REAL_EXPORTS, REPO, combined, incident, write_csv_extract, write_profile,
                             write_xlsx_extract)
 from transforms.coverage import Coverage, extract_coverage, parse_period
@@ -252,7 +252,7 @@ class Recorder:
 
 
 def test_scheduled_run_refuses_a_month_the_newest_extract_does_not_cover(tmp_path, monkeypatch):
-    from flows.schedule import scheduled_run, submission_issues
+    from flows.schedule.deployments import scheduled_run, submission_issues
 
     monkeypatch.delenv("PREFECT_API_URL", raising=False)
     write_csv_extract(tmp_path / "rms" / "uof_q3", QUARTER)  # the newest extract is last quarter's

@@ -10,7 +10,7 @@ import re
 import pandas as pd
 import pytest
 
-from flows.config import load_crosswalk, load_reference
+from flows.config.load import load_crosswalk, load_reference
 from flows.errors import ConfigError
 from tests.conftest import AS_OF, combined, incident, write_csv_extract, write_profile
 from transforms.crosswalk_survey import CodedColumn, Lookup, survey

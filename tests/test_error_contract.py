@@ -92,15 +92,15 @@ def test_exit_code_comes_from_the_table(error, expected):
 ])
 def test_bad_rule_catalog_is_a_configuration_error_naming_file_and_rule(run_cli, tmp_path, monkeypatch,
                                                                         spoil, fragments):
-    import flows.config
+    import flows.config.load
 
     schemas = tmp_path / "schemas"
     schemas.mkdir()
     data = yaml.safe_load((REPO / "schemas" / "catalog.yaml").read_text(encoding="utf-8"))
     spoil(data)
     (schemas / "catalog.yaml").write_text(yaml.safe_dump(data, sort_keys=False), encoding="utf-8")
-    defaults = flows.config.load_reference.__defaults__
-    monkeypatch.setattr(flows.config.load_reference, "__defaults__", (defaults[0], schemas))
+    defaults = flows.config.load.load_reference.__defaults__
+    monkeypatch.setattr(flows.config.load.load_reference, "__defaults__", (defaults[0], schemas))
     code, _, stderr = run(run_cli, tmp_path, source=tmp_path / "not-read.xlsx")  # stops before any read
     one_error_line(code, stderr, "UOF-CONFIG", schemas / "catalog.yaml", *fragments)
     assert not (tmp_path / "out").exists() or not any((tmp_path / "out").rglob("*.json"))
@@ -166,7 +166,7 @@ def test_state_in_a_folder_uof_may_not_write_in_is_an_output_error(run_cli, tmp_
 
 
 def test_a_ledger_folder_that_cannot_be_written_is_a_ledger_error(tmp_path):
-    from flows.ledger import exclusive
+    from flows.io.ledger import exclusive
 
     (tmp_path / "state").write_text("")
     with pytest.raises(errors.LedgerError, match="cannot be opened"):
@@ -186,7 +186,7 @@ def test_backfill_checks_the_output_folder_first(run_cli, tmp_path):
 # ----------------------------------------------------------------------------- the archive
 
 def test_archive_of_a_file_edited_during_the_run_is_a_configuration_error(tmp_path):
-    from flows.archive import _verified
+    from flows.io.archive import _verified
 
     path = tmp_path / "agency.yaml"
     path.write_text("agency_ori: PA0230100\n")
@@ -199,7 +199,7 @@ def test_archive_of_a_file_edited_during_the_run_is_a_configuration_error(tmp_pa
 
 
 def test_archive_that_cannot_be_written_is_a_ledger_error(tmp_path):
-    from flows.archive import _store
+    from flows.io.archive import _store
 
     (tmp_path / "archive").write_text("")  # a file where the archive folder should be
     with pytest.raises(errors.LedgerError, match="archive"):
@@ -209,24 +209,24 @@ def test_archive_that_cannot_be_written_is_a_ledger_error(tmp_path):
 # ----------------------------------------------------------------------------- the command line
 
 def test_internal_error_is_one_line_with_its_code_and_no_value(run_cli, tmp_path, monkeypatch):
-    import flows.cli
+    import flows.cli.main
 
     def boom(args):
         raise ValueError("subject Jane Doe, 1 Main St")
 
-    monkeypatch.setitem(flows.cli.COMMANDS, "run", boom)
+    monkeypatch.setitem(flows.cli.main.COMMANDS, "run", boom)
     code, _, stderr = run(run_cli, tmp_path)
     assert code == 2 and stderr.startswith("uof: error UOF-INTERNAL: internal error (ValueError)")
     assert "Jane" not in stderr and stderr.count("\n") == 1
 
 
 def test_a_closed_pipe_ends_quietly_in_process(run_cli, tmp_path, monkeypatch):
-    import flows.cli
+    import flows.cli.main
 
     def reader_went_away(args):
         raise BrokenPipeError(32, "Broken pipe")
 
-    monkeypatch.setitem(flows.cli.COMMANDS, "run", reader_went_away)
+    monkeypatch.setitem(flows.cli.main.COMMANDS, "run", reader_went_away)
     code, stdout, stderr = run(run_cli, tmp_path)
     assert (code, stderr) == (EXIT_CODES["closed-pipe"], "")
 
@@ -235,7 +235,7 @@ def test_history_into_a_closed_pipe_ends_quietly(run_cli, tmp_path):
     code, _, stderr = run(run_cli, tmp_path)
     assert code == 0, stderr
     uof = shutil.which("uof", path=os.path.dirname(sys.executable))
-    argv = [uof] if uof else [sys.executable, "-m", "flows.cli"]
+    argv = [uof] if uof else [sys.executable, "-m", "flows.cli.main"]
     child = subprocess.Popen(argv + ["history", "--out", str(tmp_path / "out"), "--profile",
                                      str(tmp_path / "cfg" / "agency.yaml")],
                              cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
@@ -262,7 +262,7 @@ def test_crosswalk_scaffold_out_dir_that_cannot_be_written_is_an_output_error(ru
 def test_a_disk_that_fills_while_writing_is_an_output_error(run_cli, tmp_path, monkeypatch):
     import errno
 
-    from flows.write import StagedFolder
+    from flows.io.write import StagedFolder
 
     def full(self, name, data):
         raise OSError(errno.ENOSPC, "No space left on device", str(self.staging / name))

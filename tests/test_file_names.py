@@ -8,8 +8,8 @@ import zipfile
 import pandas as pd
 import pytest
 
-from flows.ledger import MIGRATIONS, Ledger
-from flows.write import sha256, zip_bytes
+from flows.io.ledger import MIGRATIONS, Ledger
+from flows.io.write import sha256, zip_bytes
 from tests.conftest import combined, incident, write_csv_extract, write_profile
 
 AS_OF = "2025-11-05T09:30:00"
@@ -275,7 +275,7 @@ def test_concurrent_runs_of_agencies_sharing_a_submitter(tmp_path):
         source = write_csv_extract(tmp_path / f"x-{ori}", incident(
             "A-1", incidents__agency_ori=ori, incidents__reporting_agency_ori="PA0230000"))
         procs.append(subprocess.Popen(
-            [sys.executable, "-m", "flows.cli", "run", "--profile", str(agency_profile(tmp_path, ori)), "--source",
+            [sys.executable, "-m", "flows.cli.main", "run", "--profile", str(agency_profile(tmp_path, ori)), "--source",
              str(source), "--month", "2025-10", "--out", str(out), "--as-of", AS_OF],
             stdout=subprocess.PIPE, stderr=subprocess.PIPE))
     codes = [p.wait(timeout=120) for p in procs]

@@ -6,7 +6,7 @@ import json
 import pandas as pd
 import pytest
 
-from flows.config import load_profile, load_reference
+from flows.config.load import load_profile, load_reference
 from flows.errors import ConfigError
 from tests.conftest import AS_OF, write_profile
 from tests.test_layouts_flat import CROSSWALKS, PROFILE, ROWS, run_flat

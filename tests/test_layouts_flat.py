@@ -5,7 +5,7 @@ import json
 import pandas as pd
 import pytest
 
-from flows.config import load_profile, load_reference
+from flows.config.load import load_profile, load_reference
 from flows.errors import ConfigError
 from transforms.crosswalk import crosswalked
 from transforms.layouts import N_SOURCE_ROWS, SegmentSpec, flat_tables, header_repeats

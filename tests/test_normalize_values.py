@@ -47,7 +47,7 @@ def test_normalize_blank_rows_are_counted():
 
 
 def test_normalize_typographic_apostrophe_in_addresses():
-    from flows.config import load_reference
+    from flows.config.load import load_reference
     from transforms.normalize import normalized
     frame = pd.DataFrame({"address_1": s("12 O\u2019Brien\u2018s Way"), "_row": [0]})
     out = normalized(frame, load_reference().elements["incident"])

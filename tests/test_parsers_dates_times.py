@@ -6,8 +6,8 @@ import json
 import pandas as pd
 import pytest
 
-from flows.config import load_profile
-from flows.read import read_single
+from flows.config.load import load_profile
+from flows.io.read import read_single
 from tests.conftest import AS_OF, REAL_EXPORTS, values, write_profile
 from tests.test_parsers_values import PROFILE as BASE_PROFILE, ref  # noqa: F401  (fixture)
 from transforms.parsers import date_only, date_time, format_pattern, time_only, years_between
@@ -106,7 +106,7 @@ def test_datetime_without_format_needs_a_time_of_day():
 def test_every_excel_cell_text_the_reader_makes_is_read_without_a_format():
     import datetime as dt
 
-    from flows.read import _cell_text
+    from flows.io.read import _cell_text
 
     cells = s(*(_cell_text(v) for v in (dt.time(2, 40), dt.time(2, 40, 0, 500000), dt.timedelta(hours=2, minutes=40),
                                         dt.datetime(2019, 7, 1, 14, 30), dt.datetime(2019, 7, 1, 14, 30, 0, 1000))))

@@ -3,8 +3,8 @@ case-insensitive matching, positional split, and when_blank on the parser's own 
 import pandas as pd
 import pytest
 
-from flows.config import load_profile
-from flows.read import read_single
+from flows.config.load import load_profile
+from flows.io.read import read_single
 from tests.conftest import REAL_EXPORTS, values, write_profile
 from tests.test_parsers_values import ref  # noqa: F401  (fixture)
 from transforms.parsers import ParserSpec, any_of, flags, run_parser, split_positions

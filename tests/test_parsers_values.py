@@ -5,7 +5,7 @@ import json
 import pandas as pd
 import pytest
 
-from flows.config import load_profile, load_reference
+from flows.config.load import load_profile, load_reference
 from flows.errors import ConfigError
 from transforms.parsers import (ParserSpec, any_of, boolean, coordinates, date_only, date_time, flags, height_range,
                                 joined, number_range, run_parser, split_list, text, time_only, years_between)

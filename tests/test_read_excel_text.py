@@ -7,7 +7,7 @@ import openpyxl
 import pytest
 
 from flows.errors import FatalInputError
-from flows.read import displayed_number, read_single, read_workbook
+from flows.io.read import displayed_number, read_single, read_workbook
 from tests.conftest import AS_OF, incident, values, write_profile
 
 
@@ -156,8 +156,8 @@ def test_run_with_an_unrenderable_zip_format_stops_with_exit_2(run_cli, tmp_path
      {"Zip", "Beat"}),
 ])
 def test_code_columns_are_those_feeding_codes(tmp_path, profile_text, codes):
-    from flows.config import load_profile, load_reference
-    from flows.source_options import code_columns
+    from flows.config.load import load_profile, load_reference
+    from flows.io.source_options import code_columns
 
     ref = load_reference()
     profile = load_profile(write_profile(tmp_path / "cfg", profile_text), ref)

@@ -25,7 +25,7 @@ def export():
 
 @pytest.fixture(scope="module")
 def backfilled(export, tmp_path_factory):
-    from flows.cli import main
+    from flows.cli.main import main
 
     out = tmp_path_factory.mktemp("austin") / "out"
     code = main(["backfill", "--profile", str(PROFILE), "--source", str(EXPORT), "--from", "2017-01", "--to",

@@ -35,7 +35,7 @@ def _uof(*args) -> tuple[int, str]:
     import contextlib
     import io
 
-    from flows.cli import main
+    from flows.cli.main import main
 
     err = io.StringIO()
     with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(err):

@@ -13,7 +13,7 @@ import re
 import pandas as pd
 import pytest
 
-from flows.config import load_reference
+from flows.config.load import load_reference
 from tests.conftest import AS_OF, REAL_EXPORTS, REPO
 
 REAL = REPO / "data" / "sample" / "real"
@@ -41,7 +41,7 @@ def months_of(name: str) -> list[str]:
 
 @pytest.fixture(scope="module", params=sorted(EXPORTS))
 def backfill(request, tmp_path_factory):
-    from flows.cli import main
+    from flows.cli.main import main
 
     name = request.param
     source = source_of(name)

@@ -4,7 +4,7 @@ import json
 import pandas as pd
 import pytest
 
-from flows.config import load_reference
+from flows.config.load import load_reference
 from tests.conftest import combined, incident, write_csv_extract, write_profile
 from transforms.remap import remap_totals, remapped
 

@@ -3,7 +3,7 @@ import json
 import subprocess
 import sys
 
-from flows.ledger import Ledger
+from flows.io.ledger import Ledger
 from tests.conftest import combined, incident, write_csv_extract, write_profile
 
 CROSSWALK = 'element: location_type\nmap: {HWY: "13", RES: "20"}\n'
@@ -67,7 +67,7 @@ def test_ledger_concurrent_runs_leave_a_consistent_ledger(tmp_path):
     profile = write_profile(tmp_path / "cfg")
     sources = [write_csv_extract(tmp_path / f"x{i}", incident(f"C-{i}")) for i in range(2)]
     out = tmp_path / "out"
-    procs = [subprocess.Popen([sys.executable, "-m", "flows.cli", "run", "--profile", str(profile), "--source",
+    procs = [subprocess.Popen([sys.executable, "-m", "flows.cli.main", "run", "--profile", str(profile), "--source",
                                str(src), "--month", "2025-10", "--out", str(out), "--as-of",
                                f"2025-11-05T09:3{i}:00"], stdout=subprocess.PIPE, stderr=subprocess.PIPE)
              for i, src in enumerate(sources)]

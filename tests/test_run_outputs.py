@@ -44,7 +44,7 @@ def test_run_json_shape_and_types_follow_appendix_a(run_cli, tmp_path):
     code, _, stderr, out = run(run_cli, tmp_path, tables)
     assert code == 0, stderr
     inc = next(iter(messages(month_folder(out)).values()))["Incident"]
-    from flows.config import load_reference
+    from flows.config.load import load_reference
     ref = load_reference()
     assert list(inc) == [e["name"] for e in ref.elements["incident"]] + ["subjects", "officers"]
     assert list(inc["subjects"][0]) == [e["name"] for e in ref.elements["subject"]]

@@ -54,7 +54,7 @@ def test_schedule_bad_cron_or_time_zone_exits_2_before_contacting_the_server(run
 
 def test_previous_month_and_newest_source(tmp_path):
     from flows.errors import UsageError
-    from flows.schedule import check_month_arg, newest_source, previous_month
+    from flows.schedule.deployments import check_month_arg, newest_source, previous_month
 
     assert previous_month(datetime(2026, 1, 1, 6)) == "2025-12"
     assert previous_month(datetime(2025, 11, 10)) == "2025-10"
@@ -72,8 +72,8 @@ def test_previous_month_and_newest_source(tmp_path):
 
 
 def test_submission_issues_until_marked_submitted(run_cli, tmp_path):
-    from flows.ledger import Ledger
-    from flows.schedule import ledger_file, submission_issues
+    from flows.io.ledger import Ledger
+    from flows.schedule.deployments import ledger_file, submission_issues
 
     profile = write_profile(tmp_path / "cfg")
     ledger = ledger_file(str(profile), str(tmp_path / "out"), None)
@@ -110,8 +110,8 @@ def test_submission_issues_until_marked_submitted(run_cli, tmp_path):
 
 
 def test_artifact_content_is_counts_only_and_nothing_happens_outside_prefect(tmp_path, monkeypatch):
-    from flows.artifacts import artifact_key, publish_run_summary, rejection_rows, summary_markdown, summary_rows
-    from flows.monthly import run_month
+    from flows.pipeline.artifacts import artifact_key, publish_run_summary, rejection_rows, summary_markdown, summary_rows
+    from flows.pipeline.monthly import run_month
 
     monkeypatch.delenv("PREFECT_API_URL", raising=False)
     source = write_csv_extract(tmp_path / "x", combined(
@@ -283,7 +283,7 @@ def test_scheduled_run_fires_against_local_prefect_server(prefect_server, tmp_pa
     from prefect.client.schemas.filters import ArtifactFilter, ArtifactFilterKey
     from prefect.settings import PREFECT_API_URL, temporary_settings
 
-    from flows.schedule import CHECK_FLOW, RUN_FLOW, previous_month
+    from flows.schedule.deployments import CHECK_FLOW, RUN_FLOW, previous_month
 
     url, env = prefect_server
     started = datetime.now()
@@ -301,7 +301,7 @@ def test_scheduled_run_fires_against_local_prefect_server(prefect_server, tmp_pa
     serve_log = tmp_path / "serve.log"
     with open(serve_log, "wb") as handle:
         serve = subprocess.Popen(
-            [sys.executable, "-m", "flows.cli", "schedule", "--profile", str(profile),
+            [sys.executable, "-m", "flows.cli.main", "schedule", "--profile", str(profile),
              "--source-glob", str(extracts / "uof_*"), "--out", str(out),
              "--cron-run", "* * * * *", "--cron-recheck", "0 6 10 1 *", "--cron-warn", "* * * * *",
              "--timezone", "UTC"],
@@ -371,7 +371,7 @@ def test_uof_run_goes_through_prefect_engine_when_api_configured(prefect_server,
     url, env = prefect_server
     source = write_csv_extract(tmp_path / "x", incident("P-1"))
     out = tmp_path / "out"
-    proc = subprocess.run([sys.executable, "-m", "flows.cli", "run", "--profile", str(write_profile(tmp_path / "cfg")),
+    proc = subprocess.run([sys.executable, "-m", "flows.cli.main", "run", "--profile", str(write_profile(tmp_path / "cfg")),
                            "--source", str(source), "--month", "2025-10", "--out", str(out),
                            "--as-of", "2025-11-05T09:30:00"], env=dict(env, PREFECT_API_URL=url),
                           capture_output=True, text=True, timeout=240)

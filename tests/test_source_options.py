@@ -5,7 +5,7 @@ import json
 import pandas as pd
 import pytest
 
-from flows.config import load_profile, load_reference
+from flows.config.load import load_profile, load_reference
 from flows.errors import ConfigError
 from transforms.source_rows import RowFilter, filtered_rows, without_null_tokens
 from tests import test_layouts_flat as flat

@@ -3,7 +3,7 @@ import json
 
 import pytest
 
-from flows.ledger import Ledger
+from flows.io.ledger import Ledger
 
 from tests.conftest import combined, incident, write_csv_extract, write_profile
 

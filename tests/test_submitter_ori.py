@@ -4,7 +4,7 @@ import json
 
 import pytest
 
-from flows.config import load_profile, load_reference
+from flows.config.load import load_profile, load_reference
 from flows.errors import ConfigError
 from tests.conftest import AS_OF, combined, incident, write_csv_extract, write_profile
 

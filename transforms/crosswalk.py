@@ -23,7 +23,7 @@ UNMAPPED_COLUMNS = ["_row", "column", "value", "reason"]  # reason: NA when unma
 
 
 def lookup_keys(s: pd.Series, trim: bool = True, case: str = "exact") -> pd.Series:
-    """The form in which values are looked up (same as flows/config.py:crosswalk_key)."""
+    """The form in which values are looked up (same as flows/config/load.py:crosswalk_key)."""
     out = s.str.replace(r"\s+", " ", regex=True).str.strip() if trim else s
     return out.str.casefold() if case == "fold" else out
 

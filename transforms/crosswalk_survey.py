@@ -74,7 +74,7 @@ class CodedColumn:
 
 
 def coded_columns(ref, tables=("incidents", "subjects", "officers")) -> list[CodedColumn]:
-    """Every coded column of `tables`, in data element order (`ref` is a flows.config.Reference)."""
+    """Every coded column of `tables`, in data element order (`ref` is a flows.config.load.Reference)."""
     out = []
     for table in tables:
         for name in ref.columns_of(table):

@@ -11,7 +11,7 @@ from transforms.link import duplicate_case_numbers, in_months, linked, undated
 CHILD_TABLES = ("subjects", "officers")
 
 # Errors found while laying out or parsing the export, carried by the incident frame as meta columns
-# (transforms/layouts.py, flows/extract.py): rule id -> (column meta, value meta).
+# (transforms/layouts.py, flows/io/extract.py): rule id -> (column meta, value meta).
 ISSUE_RULES = {
     "LAYOUT-LIST-LENGTH": ("_list_length_column", "_list_length_value"),
     "PARSE-DATETIME": ("_datetime_column", "_datetime_value"),

@@ -3,7 +3,7 @@
 Each parser is a small vectorized function over text Series (pandas `str` dtype, NaN = blank). The
 profile's `parsers:` section names, per table, which parser reads which RMS column(s) and which
 element column(s) it writes (`into`); `PARSERS` below says, per parser, its options and defaults, and
-`flows/config.py` checks a profile against it before any data is read.
+`flows/config/load.py` checks a profile against it before any data is read.
 
 Conventions, shared by every parser:
 
@@ -70,7 +70,7 @@ def _fullmatch(s: pd.Series, pattern: str, flags: int = 0) -> pd.DataFrame:
 #
 # * no format: ISO `YYYY-MM-DD` or `MM/DD/YYYY` (month first, never day first) for the date, and a clock
 #   `H:MM`, `H:MM:SS` (optionally `.ffffff`, `AM`/`PM`) for the time, joined by a space or `T`: exactly
-#   what flows/read.py makes of Excel date, time and date-time cells, and ISO 8601 date-times;
+#   what flows/io/read.py makes of Excel date, time and date-time cells, and ISO 8601 date-times;
 # * a strptime format, read strictly (`format_pattern`): numeric fields written next to each other
 #   without a separator (`%H%M`, `%Y%m%d`) must have their full width, minutes and seconds always two
 #   digits, because pandas would otherwise split `233` into 23:03 and `2019111` into 2019-11-01; a
@@ -516,7 +516,7 @@ def flags(frame: pd.DataFrame, labels: dict[str, str], none: str | None = None,
 
 @dataclass(frozen=True)
 class ParserKind:
-    """What a parser reads, writes and accepts (checked by flows/config.py)."""
+    """What a parser reads, writes and accepts (checked by flows/config/load.py)."""
 
     name: str
     inputs: str  # "column" | "columns" | "column_or_columns" | "labels"
@@ -653,7 +653,7 @@ def run_parser(spec: ParserSpec, frame: pd.DataFrame, incident_dates: pd.Series 
                          opts.get("if_blank"))]
     elif name in ("flags", "one_hot"):
         values = [flags(pd.DataFrame(cells, index=frame.index), spec.labels, opts.get("none"), opts.get("if_blank"))]
-    else:  # flows/config.py refuses unknown parsers before any data is read
+    else:  # flows/config/load.py refuses unknown parsers before any data is read
         raise ValueError(f"unknown parser {name!r}")
     out = {column: value.astype("str") for column, value in zip(spec.into, values)}
     if spec.when_blank:

@@ -13,7 +13,7 @@ import re
 import sys
 from datetime import datetime
 
-from flows.engine import quiet_telemetry
+from flows.pipeline.engine import quiet_telemetry
 from flows.errors import UofError, UsageError, exit_code
 from flows.version import tool_version
 
@@ -114,7 +114,7 @@ def _summary(result) -> str:
 
 
 def _cmd_run(args) -> int:
-    from flows.monthly import run_month
+    from flows.pipeline.monthly import run_month
 
     result = run_month(args.profile, args.source, args.month, args.out, args.as_of or now_arg(), state=args.state,
                        covers=args.covers)
@@ -124,8 +124,8 @@ def _cmd_run(args) -> int:
 
 
 def say_notes(notes: list[str]) -> None:
-    """Notes on stdout; warnings (flows/output.py:WARNING_PREFIX) on stderr, where a scheduler's log sees them."""
-    from flows.output import WARNING_PREFIX
+    """Notes on stdout; warnings (flows/pipeline/month_files.py:WARNING_PREFIX) on stderr, where a scheduler's log sees them."""
+    from flows.pipeline.month_files import WARNING_PREFIX
 
     for note in notes:
         if note.startswith(WARNING_PREFIX):
@@ -135,9 +135,9 @@ def say_notes(notes: list[str]) -> None:
 
 
 def _cmd_validate(args) -> int:
-    from flows.config import load_reference
-    from flows.monthly import run_month
-    from flows.report import templates_of, validate_report
+    from flows.config.load import load_reference
+    from flows.pipeline.monthly import run_month
+    from flows.cli.render import templates_of, validate_report
 
     result = run_month(args.profile, args.source, args.month, None, args.as_of or now_arg(), write=False,
                        covers=args.covers)
@@ -153,7 +153,7 @@ COMMANDS = {"run": _cmd_run, "validate": _cmd_validate}
 
 # Further commands live in their own modules: each has `register(subparsers)` returning
 # {command name: handler(args) -> exit code}.
-COMMAND_MODULES = ["flows.cmd_ledger", "flows.cmd_status", "flows.cmd_schedule", "flows.cmd_crosswalk"]
+COMMAND_MODULES = ["flows.cli.ledger_commands", "flows.cli.status_command", "flows.cli.schedule_command", "flows.cli.crosswalk_commands"]
 
 
 def _register_modules(sub) -> None:

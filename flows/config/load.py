@@ -8,14 +8,13 @@ from pathlib import Path
 import pandas as pd
 
 from flows.errors import ConfigError
-from flows.yamlio import load_yaml
+from flows.config.yamlio import load_yaml
 from mappings import MAPPINGS_DIR
+from schemas import SCHEMAS_DIR
 from transforms.deadlines import DEFAULT_PROGRAM, PROGRAMS
 from transforms.layouts import COLLAPSE_POLICIES, LAYOUTS
 from transforms.parsers import (COMMON_OPTIONS, EXCEL_FORMATS, PARSERS, ParserSpec, format_problem, stamps,
                                 zone_problem)
-
-SCHEMAS_DIR = Path(__file__).resolve().parent.parent / "schemas"
 
 TABLES = ("incidents", "subjects", "officers")
 SEGMENT_OF = {"incidents": "incident", "subjects": "subject", "officers": "officer"}

@@ -22,7 +22,7 @@ MESSAGE_COLUMNS = ["run_id", "seq", "kind", "month", "incident_date", "agency_ca
 
 def program_of(profile):
     """The profile's reporting program and first month, checked (ConfigError on a bad value)."""
-    from flows.cli import MONTH
+    from flows.cli.main import MONTH
     from transforms.deadlines import DEFAULT_PROGRAM, PROGRAMS, first_reporting_month
 
     state_programs = sorted(set(PROGRAMS) - {DEFAULT_PROGRAM})
@@ -40,7 +40,7 @@ def program_of(profile):
 
 def read_ledger(path: Path, agency_ori: str) -> tuple[pd.DataFrame, pd.DataFrame]:
     """(runs, messages) of the ledger; both empty when no run was ever recorded there."""
-    from flows.ledger import Ledger
+    from flows.io.ledger import Ledger
 
     if not path.exists():
         return pd.DataFrame(columns=RUN_COLUMNS), pd.DataFrame(columns=MESSAGE_COLUMNS)
@@ -110,9 +110,9 @@ def no_ledger(path: Path, out: str | None, agency_ori: str) -> str:
 
 
 def _cmd_status(args) -> int:
-    from flows.cli import now_arg
-    from flows.cmd_ledger import ledger_path
-    from flows.config import load_profile, load_reference
+    from flows.cli.main import now_arg
+    from flows.cli.ledger_commands import ledger_path
+    from flows.config.load import load_profile, load_reference
     from transforms.deadlines import month_status, reporting_months, review_summary, status_summary
 
     profile = load_profile(Path(args.profile), load_reference())
@@ -143,7 +143,7 @@ def _cmd_status(args) -> int:
 
 
 def register(sub) -> dict:
-    from flows.cli import as_of_arg
+    from flows.cli.main import as_of_arg
 
     status = sub.add_parser("status", help="per month: incidents at the FBI, zero report, uploads pending, "
                             "missing months, due dates; exit 3 when a month is overdue")

@@ -42,14 +42,14 @@ def check_server(url: str, timeout: float = 5.0) -> None:
 
 def _cmd_schedule(args) -> int:
     url = api_url()
-    from flows.config import load_profile, load_reference
+    from flows.config.load import load_profile, load_reference
 
     profile = Path(args.profile).expanduser().resolve()
     agency_ori = load_profile(profile, load_reference()).agency_ori
     out = Path(args.out).expanduser().resolve()
     state = str(Path(args.state).expanduser().resolve()) if args.state else None
 
-    from flows import schedule
+    from flows.schedule import deployments as schedule
 
     pattern = schedule.absolute_pattern(args.source_glob)
     timezone = args.timezone or schedule.local_timezone()

@@ -26,7 +26,7 @@ import pandas as pd
 import yaml
 
 from flows.errors import UsageError
-from flows.write import check_output_folder
+from flows.io.write import check_output_folder
 from transforms.crosswalk_survey import CodedColumn, coded_columns, crosswalk_maps, survey
 
 EXIT_UNMAPPED = 1
@@ -46,8 +46,8 @@ class Surveyed:
 
 
 def _survey(args) -> Surveyed:
-    from flows.config import load_profile, load_reference
-    from flows.extract import read_extract
+    from flows.config.load import load_profile, load_reference
+    from flows.io.extract import read_extract
 
     ref = load_reference()
     profile = load_profile(Path(args.profile), ref)  # invalid crosswalk targets stop here (exit 2)
@@ -126,7 +126,7 @@ def _aggregate(rows: pd.DataFrame) -> pd.DataFrame:
 
 
 def _skeletons(s: Surveyed, chosen: set[tuple[str, str]]) -> list[Skeleton]:
-    from flows.yamlio import load_yaml
+    from flows.config.yamlio import load_yaml
 
     by_target = {(c.table, c.column): c for c in s.columns}
     rows = s.table

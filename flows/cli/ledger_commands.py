@@ -8,14 +8,14 @@ from flows.errors import UsageError
 
 def ledger_path(args) -> Path:
     if args.state:
-        from flows.ledger import ledger_file
+        from flows.io.ledger import ledger_file
 
         return ledger_file(args.state)
     if not args.out:
         raise UsageError("give --state LEDGER or --out DIR (with --profile to name the agency)")
     out = Path(args.out)
     if getattr(args, "profile", None):
-        from flows.config import load_profile, load_reference
+        from flows.config.load import load_profile, load_reference
 
         return out / load_profile(Path(args.profile), load_reference()).agency_ori / "ledger.sqlite"
     found = sorted(out.glob("*/ledger.sqlite"))
@@ -31,9 +31,9 @@ def _state_options(p) -> None:
 
 
 def _cmd_backfill(args) -> int:
-    from flows.cli import _summary, now_arg, say_notes
-    from flows.monthly import run_backfill
-    from flows.output import WARNING_PREFIX
+    from flows.cli.main import _summary, now_arg, say_notes
+    from flows.pipeline.monthly import run_backfill
+    from flows.pipeline.month_files import WARNING_PREFIX
 
     results = run_backfill(args.profile, args.source, args.first, args.last, args.out, args.as_of or now_arg(),
                            state=args.state, covers=args.covers)
@@ -49,7 +49,7 @@ def _cmd_backfill(args) -> int:
 def _cmd_mark_submitted(args) -> int:
     from datetime import datetime
 
-    from flows.ledger import Ledger, exclusive
+    from flows.io.ledger import Ledger, exclusive
 
     path = ledger_path(args)
     if not path.exists():
@@ -70,7 +70,7 @@ def _cmd_mark_submitted(args) -> int:
 
 
 def _cmd_history(args) -> int:
-    from flows.ledger import Ledger
+    from flows.io.ledger import Ledger
 
     path = ledger_path(args)
     if not path.exists():
@@ -100,7 +100,7 @@ def _cmd_history(args) -> int:
 
 
 def register(sub) -> dict:
-    from flows.cli import add_covers_option, as_of_arg, month_arg
+    from flows.cli.main import add_covers_option, as_of_arg, month_arg
 
     back = sub.add_parser("backfill", help="process every month of a range from one extract, in one pass")
     back.add_argument("--profile", required=True)
@@ -124,7 +124,7 @@ def register(sub) -> dict:
 
 
 def _cmd_replay(args) -> int:
-    from flows.replay import replay
+    from flows.pipeline.replay import replay
 
     path = ledger_path(args)
     if not path.exists():

@@ -7,7 +7,7 @@ Three deployments of two flows, named after the agency ORI:
 
 Scheduling needs a Prefect API: a local `prefect server start` (SQLite, data stays on the machine) or
 Prefect Cloud. Against Prefect's ephemeral API `serve` registers nothing that ever fires, so the command
-refuses to start without PREFECT_API_URL. Prefect is imported only here and in flows/artifacts.py.
+refuses to start without PREFECT_API_URL. Prefect is imported only here and in flows/pipeline/artifacts.py.
 """
 from __future__ import annotations
 
@@ -47,16 +47,16 @@ def newest_source(pattern: str) -> Path:
 
 def ledger_file(profile: str, out: str, state: str | None) -> Path:
     if state:
-        from flows.ledger import ledger_file as state_ledger
+        from flows.io.ledger import ledger_file as state_ledger
 
         return state_ledger(state)
-    from flows.config import load_profile, load_reference
+    from flows.config.load import load_profile, load_reference
 
     return Path(out) / load_profile(Path(profile), load_reference()).agency_ori / "ledger.sqlite"
 
 
 def check_month_arg(month: str | None, now: datetime) -> str:
-    from flows.cli import MONTH
+    from flows.cli.main import MONTH
 
     if month is None or month == "":
         return previous_month(now)
@@ -67,7 +67,7 @@ def check_month_arg(month: str | None, now: datetime) -> str:
 
 def submission_issues(path: Path, month: str) -> list[str]:
     """What still needs the analyst for `month`, from the ledger: counts and run ids only."""
-    from flows.ledger import Ledger
+    from flows.io.ledger import Ledger
 
     if not Path(path).exists():
         return [f"{month}: no ledger at {path} — the month has never been run"]
@@ -109,7 +109,7 @@ def scheduled_run(profile: str, source_glob: str, out: str, state: str | None, m
     refusal is logged as an ERROR and raised, so the flow run fails and the month stays missing.
     """
     from flows.errors import UofError
-    from flows.monthly import run_month
+    from flows.pipeline.monthly import run_month
 
     month = check_month_arg(month, datetime.fromisoformat(as_of))
     source = newest_source(source_glob)
@@ -137,7 +137,7 @@ def scheduled_run(profile: str, source_glob: str, out: str, state: str | None, m
 def scheduled_month(profile: str, source_glob: str, out: str, state: str | None = None,
                     month: str | None = None) -> dict:
     """Run the previous month (or `month`) from the newest extract matching `source_glob`."""
-    from flows.cli import now_arg
+    from flows.cli.main import now_arg
 
     return scheduled_run(profile, source_glob, out, state, month, now_arg(), get_run_logger())
 

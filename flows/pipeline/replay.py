@@ -15,14 +15,14 @@ from pathlib import Path
 import pandas as pd
 import pyarrow.parquet as pq
 
-from flows.config import TABLES
+from flows.config.load import TABLES
 from flows.errors import LedgerError
-from flows.extract import Extract, crosswalk_frames
-from flows.ledger import Ledger
-from flows.monthly import load_configuration, prepare
-from flows.output import file_stem, month_files, zip_file_name
-from flows.read import SourceFile
-from flows.write import private_files, sha256
+from flows.io.extract import Extract, crosswalk_frames
+from flows.io.ledger import Ledger
+from flows.pipeline.monthly import load_configuration, prepare
+from flows.pipeline.month_files import file_stem, month_files, zip_file_name
+from flows.io.read import SourceFile
+from flows.io.write import private_files, sha256
 
 
 class ReplayError(LedgerError):

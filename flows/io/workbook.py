@@ -19,7 +19,7 @@ from openpyxl.comments import Comment
 from openpyxl.styles import Font, PatternFill
 from openpyxl.utils import get_column_letter
 
-from flows.write import zip_bytes
+from flows.io.write import zip_bytes
 from transforms.rejection_report import SEGMENT_TABLES, rejected_rows, summary_counts
 
 HIGHLIGHT = PatternFill(start_color="FFF4B6B6", end_color="FFF4B6B6", fill_type="solid")

@@ -1,10 +1,10 @@
-"""The profile's `source:` options applied to the raw frames as they come in from flows/read.py: which
+"""The profile's `source:` options applied to the raw frames as they come in from flows/io/read.py: which
 columns feed codes (their Excel numbers are read as displayed), null tokens and row filters."""
 from __future__ import annotations
 
 import pandas as pd
 
-from flows.config import SEGMENT_OF, TABLES, Profile, Reference
+from flows.config.load import SEGMENT_OF, TABLES, Profile, Reference
 from flows.errors import FatalInputError
 from transforms.normalize import trimmed
 from transforms.source_rows import filtered_rows, without_null_tokens

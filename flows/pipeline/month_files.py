@@ -11,12 +11,12 @@ from pathlib import Path
 import orjson
 import pandas as pd
 
-from flows.config import TABLES
-from flows.engine import engine_name
-from flows.ledger import MAX_FILE_NUMBER
+from flows.config.load import TABLES
+from flows.pipeline.engine import engine_name
+from flows.io.ledger import MAX_FILE_NUMBER
 from flows.version import tool_version
-from flows.workbook import workbook_bytes
-from flows.write import StagedFolder, csv_bytes, json_bytes, private_files, sha256, zip_bytes
+from flows.io.workbook import workbook_bytes
+from flows.io.write import StagedFolder, csv_bytes, json_bytes, private_files, sha256, zip_bytes
 from transforms.actions import (KEY, active_incidents, planned_actions, zero_report_action,
                                 zero_report_active)
 from transforms.derive import REPORTABILITY, reportability, undecided_facts
@@ -32,7 +32,7 @@ NOT_REPORTABLE_REASON = ("meets none of the FBI criteria (§2): no subject died 
                          "and no officer discharged a firearm at or toward a subject with no injury")
 NOT_REPORTABLE_COLUMNS = ["agency_case_number", "incident_date", "reason", "source_file", "source_row"]
 ORPHAN_RULES = ("S-ORPHAN", "O-ORPHAN")  # warnings: rows without an incident belong to no month
-WARNING_PREFIX = "warning: "  # a note that starts so is also printed on stderr (flows/cli.py)
+WARNING_PREFIX = "warning: "  # a note that starts so is also printed on stderr (flows/cli/main.py)
 REVIEW_COLUMNS = ["agency_case_number", "incident_date", "segment", "subject_id", "officer_id", "element", "column",
                   "value", "rms_column", "local_value", "to_establish", "source_file", "source_row"]
 
@@ -62,7 +62,7 @@ def file_stem(profile, as_of: pd.Timestamp) -> str:
 
 def message_file_name(stem: str, number: int) -> str:
     """Appendix B §1.1: `<stem>_<number>.json`, the number 4 digits at least (as in the spec's examples) and
-    10 at most. Numbers come from the ledger (flows/ledger.py:FileNumbers), unique per submitting ORI."""
+    10 at most. Numbers come from the ledger (flows/io/ledger.py:FileNumbers), unique per submitting ORI."""
     if not 1 <= number <= MAX_FILE_NUMBER:
         raise ValueError(f"file sequence number {number} is outside 1..{MAX_FILE_NUMBER} (Appendix B)")
     return f"{stem}_{number:04d}.json"
@@ -197,11 +197,11 @@ def run_context(manifest: dict) -> list[tuple[str, str]]:
 def month_files(prepared, month: str, as_of: pd.Timestamp, run_id: str | None, run_seq: int | None,
                 kind: str, history: dict | None, archived: dict | None = None, numbering=None,
                 warnings: list[str] | None = None) -> Built:
-    """`numbering(count)` gives the first of `count` file sequence numbers (flows/ledger.py:FileNumbers, or a
+    """`numbering(count)` gives the first of `count` file sequence numbers (flows/io/ledger.py:FileNumbers, or a
     replay's recorded one); without it (`uof validate`, which writes nothing) files are numbered from 0001.
     `warnings`: notes written first (WARNING_PREFIX, shown on stderr), e.g. a rerun superseding files never
     marked submitted."""
-    from flows.monthly import MonthResult
+    from flows.pipeline.monthly import MonthResult
 
     config = prepared.config
     profile, ref = config.profile, config.ref

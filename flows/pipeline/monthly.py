@@ -7,16 +7,16 @@ from pathlib import Path
 
 import pandas as pd
 
-from flows.archive import archive_inputs
-from flows.artifacts import publish_run_summary
-from flows.config import TABLES, load_profile, load_reference
-from flows.engine import engine_name, run_flow, step
+from flows.io.archive import archive_inputs
+from flows.pipeline.artifacts import publish_run_summary
+from flows.config.load import TABLES, load_profile, load_reference
+from flows.pipeline.engine import engine_name, run_flow, step
 from flows.errors import ConfigError, UsageError
-from flows.extract import Extract, read_extract
-from flows.ledger import ledger_file, run_ledgers
-from flows.output import WARNING_PREFIX, month_files, write_month
+from flows.io.extract import Extract, read_extract
+from flows.io.ledger import ledger_file, run_ledgers
+from flows.pipeline.month_files import WARNING_PREFIX, month_files, write_month
 from flows.version import tool_version
-from flows.write import check_output_folder
+from flows.io.write import check_output_folder
 from schemas.build import CheckContext, build_schemas
 from schemas.catalog import CatalogError, parse_catalog
 from transforms.aggregate import with_cross_segment_columns
@@ -147,7 +147,7 @@ def month_runs(prepared: Prepared, months: list[str], as_of: pd.Timestamp, out: 
                state: str | None, kind: str, write: bool, run_ids: dict | None = None,
                before_seq: int | None = None) -> list[MonthResult]:
     """Per month: actions against the ledger, files, ledger records; all under the agency's lock (and the
-    lock of the output folder's file-number counter of the submitting ORI: flows/ledger.py:run_ledgers)."""
+    lock of the output folder's file-number counter of the submitting ORI: flows/io/ledger.py:run_ledgers)."""
     profile = prepared.config.profile
     if not write:
         return [month_files(prepared, month, as_of, None, None, kind, history=None).result for month in months]

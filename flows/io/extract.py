@@ -7,10 +7,10 @@ from pathlib import Path
 
 import pandas as pd
 
-from flows.config import SEGMENT_OF, TABLES, Profile, Reference
+from flows.config.load import SEGMENT_OF, TABLES, Profile, Reference
 from flows.errors import FatalInputError
-from flows.read import SourceFile, read_single, read_tables
-from flows.source_options import code_columns, filter_sheet, filter_tables, with_null_values
+from flows.io.read import SourceFile, read_single, read_tables
+from flows.io.source_options import code_columns, filter_sheet, filter_tables, with_null_values
 from transforms.canonical import canonical_columns, is_meta, missing_columns, with_all_columns
 from transforms.crosswalk import crosswalked
 from transforms.layouts import (CONFLICT_VALUE, COUNT_VALUE, LIST_LENGTH_VALUE, N_SOURCE_ROWS, SegmentSpec,

@@ -14,9 +14,9 @@ from pathlib import Path
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from flows.config import SCHEMAS_DIR, TABLES
+from flows.config.load import SCHEMAS_DIR, TABLES
 from flows.errors import ConfigError, LedgerError, os_reason
-from flows.write import private_files
+from flows.io.write import private_files
 from mappings import MAPPINGS_DIR
 
 REFERENCE_LOCATIONS = {"catalog.yaml": "schemas"}

@@ -10,8 +10,8 @@ from __future__ import annotations
 import logging
 import re
 
-from flows.engine import engine_name, prefect_configured
-from flows.report import findings_counts
+from flows.pipeline.engine import engine_name, prefect_configured
+from flows.cli.render import findings_counts
 
 log = logging.getLogger("uof")
 
