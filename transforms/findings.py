@@ -123,3 +123,12 @@ def findings_frame(rule, frame: pd.DataFrame, mask, column=None, value=None, ele
         "_row": pd.Series(pd.to_numeric(row_labels, errors="coerce").to_numpy(), index=idx).astype("Int64"),
     })
     return out[FINDING_COLUMNS]
+
+
+def findings_counts(findings: pd.DataFrame) -> pd.DataFrame:
+    """Findings counted by element, rule and severity, most frequent first (terminal and Prefect summaries)."""
+    if findings is None or findings.empty:
+        return pd.DataFrame(columns=["element", "rule_id", "severity", "count"])
+    counts = (findings.groupby(["element", "rule_id", "severity"], dropna=False, sort=True)
+              .size().reset_index(name="count"))
+    return counts.sort_values(["count", "element", "rule_id"], ascending=[False, True, True], kind="stable")

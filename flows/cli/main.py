@@ -13,7 +13,6 @@ import re
 import sys
 from datetime import datetime
 
-from flows.pipeline.engine import quiet_telemetry
 from flows.errors import UofError, UsageError, exit_code
 from flows.version import tool_version
 
@@ -164,7 +163,6 @@ def _register_modules(sub) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
-    quiet_telemetry()
     args = parser().parse_args(argv)
     logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING,
                         format="%(levelname)s %(name)s: %(message)s", stream=sys.stderr)

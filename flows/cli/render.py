@@ -8,13 +8,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-
-def findings_counts(findings: pd.DataFrame) -> pd.DataFrame:
-    if findings is None or findings.empty:
-        return pd.DataFrame(columns=["element", "rule_id", "severity", "count"])
-    counts = (findings.groupby(["element", "rule_id", "severity"], dropna=False, sort=True)
-              .size().reset_index(name="count"))
-    return counts.sort_values(["count", "element", "rule_id"], ascending=[False, True, True], kind="stable")
+from transforms.findings import findings_counts
 
 
 def text_table(rows: list[tuple[str, ...]], right: frozenset[int] = frozenset()) -> str:

@@ -96,6 +96,11 @@ def ledger_file(state) -> Path:
     return path / "ledger.sqlite" if path.is_dir() else path
 
 
+def agency_ledger(out, agency_ori: str, state=None) -> Path:
+    """The one rule for where an agency's ledger is: `--state` when given, else `<out>/<agency ORI>/ledger.sqlite`."""
+    return ledger_file(state) if state else Path(out) / agency_ori / "ledger.sqlite"
+
+
 class LedgerBusy(LedgerError):
     """Another run holds the agency's ledger."""
 

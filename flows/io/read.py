@@ -22,7 +22,9 @@ from pathlib import Path
 
 import pandas as pd
 import pyarrow as pa
+import openpyxl
 import pyarrow.csv as pv
+from python_calamine import CalamineError, CalamineWorkbook
 
 from flows.errors import FatalInputError
 
@@ -243,8 +245,6 @@ class _Formats:
 
     def of(self, sheet: str, cells: list[tuple[int, int]]) -> dict[tuple[int, int], str]:
         """{(row, column): number format} for 1-based sheet cells; one pass over their bounding box."""
-        import openpyxl
-
         if self.book is None:
             try:
                 self.book = openpyxl.load_workbook(io.BytesIO(self.data), read_only=True)
@@ -306,8 +306,6 @@ def read_workbook(path: Path, sheets: tuple[str | None, ...],
                   code_columns: dict | None = None) -> tuple[dict[str, RawTable], SourceFile]:
     """The named sheets (None: the first sheet of the workbook), keyed by the names asked for.
     `code_columns` (sheet asked for -> column names) are the columns whose numbers are read as displayed."""
-    from python_calamine import CalamineError, CalamineWorkbook
-
     try:
         data = path.read_bytes()
     except OSError as exc:
@@ -336,8 +334,6 @@ def read_workbook(path: Path, sheets: tuple[str | None, ...],
 
 
 def _read_sheet(workbook, sheet: str, path: Path, codes: set[str], formats: _Formats) -> RawTable:
-    from python_calamine import CalamineError
-
     try:
         rows = workbook.get_sheet_by_name(sheet).to_python(skip_empty_area=False)
     except (CalamineError, ValueError) as exc:

@@ -10,8 +10,12 @@ from __future__ import annotations
 import logging
 import re
 
+import pandas as pd
+from prefect.artifacts import create_markdown_artifact, create_table_artifact
+from prefect.context import FlowRunContext, TaskRunContext
+
 from flows.pipeline.engine import engine_name, prefect_configured
-from flows.cli.render import findings_counts
+from transforms.findings import findings_counts
 
 log = logging.getLogger("uof")
 
@@ -73,8 +77,6 @@ def under_prefect() -> bool:
     """True inside a Prefect flow run (cheap checks first: Prefect is not imported otherwise)."""
     if engine_name() != "prefect" and not prefect_configured():
         return False
-    from prefect.context import FlowRunContext, TaskRunContext
-
     return FlowRunContext.get() is not None or TaskRunContext.get() is not None
 
 
@@ -88,8 +90,6 @@ def publish_run_summary(result) -> list | None:
     done = getattr(result, _ATTR, None)
     if done is not None:
         return done
-    from prefect.artifacts import create_markdown_artifact, create_table_artifact
-
     key = artifact_key(result)
     description = f"uof {result.month}: counts only (no personal data)"
     ids = [create_markdown_artifact(markdown=summary_markdown(result), key=key, description=description)]
@@ -103,8 +103,6 @@ def publish_run_summary(result) -> list | None:
 
 
 def _text(value) -> str:
-    import pandas as pd
-
     return "" if value is None or pd.isna(value) else str(value)
 
 

@@ -12,15 +12,12 @@ import logging
 import os
 import time
 
+from prefect import flow, task
+from prefect.cache_policies import NO_CACHE
+
 log = logging.getLogger("uof")
 
 _prefect_mode = contextvars.ContextVar("uof_prefect_mode", default=False)
-
-
-def quiet_telemetry() -> None:
-    """Extracts hold criminal-justice data: nothing about the runs leaves the machine by default."""
-    os.environ.setdefault("DO_NOT_TRACK", "1")
-    os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
 
 
 def prefect_configured() -> bool:
@@ -34,9 +31,6 @@ def engine_name() -> str:
 def step(fn, *args, **kwargs):
     """Run one pipeline step, as a Prefect task when inside a Prefect flow run."""
     if _prefect_mode.get():
-        from prefect import task
-        from prefect.cache_policies import NO_CACHE
-
         return task(fn, name=fn.__name__, cache_policy=NO_CACHE, persist_result=False)(*args, **kwargs)
     started = time.perf_counter()
     result = fn(*args, **kwargs)
@@ -48,9 +42,6 @@ def run_flow(body, name: str, **params):
     """Call `body(**params)` as a Prefect flow when an API is configured, else directly."""
     if not prefect_configured():
         return body(**params)
-    quiet_telemetry()
-    from prefect import flow
-
     @functools.wraps(body)
     def prefect_body(**kw):
         token = _prefect_mode.set(True)

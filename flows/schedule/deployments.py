@@ -15,10 +15,25 @@ import glob
 import os
 from datetime import datetime
 from pathlib import Path
+from zoneinfo import available_timezones
 
+import prefect
 from prefect import flow, get_run_logger
+from prefect.client.schemas.schedules import CronSchedule
+from prefect.schedules import Cron
+from prefect.types.entrypoint import EntrypointType
+from pydantic import ValidationError
 
-from flows.errors import UsageError
+from flows.config.load import load_profile, load_reference
+from flows.errors import UofError, UsageError
+from flows.io.ledger import Ledger, agency_ledger
+from flows.pipeline.monthly import run_month
+from transforms.coverage import MONTH
+
+try:  # optional: the machine's zone name is also read from TZ and /etc/localtime
+    import tzlocal
+except ImportError:
+    tzlocal = None
 
 RUN_FLOW = "uof-scheduled-month"
 CHECK_FLOW = "uof-submission-check"
@@ -46,18 +61,12 @@ def newest_source(pattern: str) -> Path:
 
 
 def ledger_file(profile: str, out: str, state: str | None) -> Path:
-    if state:
-        from flows.io.ledger import ledger_file as state_ledger
-
-        return state_ledger(state)
-    from flows.config.load import load_profile, load_reference
-
-    return Path(out) / load_profile(Path(profile), load_reference()).agency_ori / "ledger.sqlite"
+    """The agency's ledger: the profile names the agency only when --state does not name the file."""
+    agency_ori = None if state else load_profile(Path(profile), load_reference()).agency_ori
+    return agency_ledger(out, agency_ori, state)
 
 
 def check_month_arg(month: str | None, now: datetime) -> str:
-    from flows.cli.main import MONTH
-
     if month is None or month == "":
         return previous_month(now)
     if not MONTH.fullmatch(month):
@@ -67,8 +76,6 @@ def check_month_arg(month: str | None, now: datetime) -> str:
 
 def submission_issues(path: Path, month: str) -> list[str]:
     """What still needs the analyst for `month`, from the ledger: counts and run ids only."""
-    from flows.io.ledger import Ledger
-
     if not Path(path).exists():
         return [f"{month}: no ledger at {path} — the month has never been run"]
     ledger = Ledger(path)
@@ -108,9 +115,6 @@ def scheduled_run(profile: str, source_glob: str, out: str, state: str | None, m
     cover a month without incidents (a stale export, a quarterly workbook), no zero report is sent, the
     refusal is logged as an ERROR and raised, so the flow run fails and the month stays missing.
     """
-    from flows.errors import UofError
-    from flows.pipeline.monthly import run_month
-
     month = check_month_arg(month, datetime.fromisoformat(as_of))
     source = newest_source(source_glob)
     logger.info("month %s from %s (as of %s)", month, source.name, as_of)
@@ -137,9 +141,8 @@ def scheduled_run(profile: str, source_glob: str, out: str, state: str | None, m
 def scheduled_month(profile: str, source_glob: str, out: str, state: str | None = None,
                     month: str | None = None) -> dict:
     """Run the previous month (or `month`) from the newest extract matching `source_glob`."""
-    from flows.cli.main import now_arg
-
-    return scheduled_run(profile, source_glob, out, state, month, now_arg(), get_run_logger())
+    now = datetime.now().replace(microsecond=0).isoformat()
+    return scheduled_run(profile, source_glob, out, state, month, now, get_run_logger())
 
 
 @flow(name=CHECK_FLOW, log_prints=False, persist_result=False)
@@ -158,7 +161,6 @@ def submission_check(profile: str, out: str, state: str | None = None, month: st
 # ---- deployments ----------------------------------------------------------------------------------
 def local_timezone() -> str:
     """IANA name of the machine's time zone (the schedules fire in it); UTC when it cannot be told."""
-    from zoneinfo import available_timezones
 
     def from_path(path: str) -> str:
         try:
@@ -170,10 +172,8 @@ def local_timezone() -> str:
     tz = os.environ.get("TZ", "").lstrip(":")
     candidates.append(from_path(tz) if tz.startswith("/") else tz)
     try:
-        import tzlocal
-
         candidates.append(tzlocal.get_localzone_name() or "")
-    except Exception:  # tzlocal missing, or the zone not found
+    except Exception:  # tzlocal missing (None here), or the zone not found
         pass
     candidates.append(from_path("/etc/localtime"))
     known = available_timezones()
@@ -182,9 +182,6 @@ def local_timezone() -> str:
 
 def build_deployments(*, agency_ori: str, profile: str, source_glob: str, out: str, state: str | None,
                       cron_run: str, cron_recheck: str, cron_warn: str, timezone: str) -> list:
-    from prefect.schedules import Cron
-    from prefect.types.entrypoint import EntrypointType
-
     run_params = {"profile": profile, "source_glob": source_glob, "out": out, "state": state}
     check_params = {"profile": profile, "out": out, "state": state}
     common = {"entrypoint_type": EntrypointType.MODULE_PATH, "tags": ["uof", agency_ori]}
@@ -204,16 +201,11 @@ def build_deployments(*, agency_ori: str, profile: str, source_glob: str, out: s
 
 def serve(deployments: list, limit: int | None = None) -> None:
     """Register the deployments and run their flow runs until interrupted (schedules pause on shutdown)."""
-    import prefect
-
     prefect.serve(*deployments, limit=limit)
 
 
 def check_schedule(cron: str, timezone: str, option: str) -> None:
     """Refuse a bad cron expression or time zone before anything is registered."""
-    from pydantic import ValidationError
-    from prefect.client.schemas.schedules import CronSchedule
-
     try:
         CronSchedule(cron=cron, timezone=timezone)
     except ValidationError as exc:
