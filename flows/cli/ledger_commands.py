@@ -33,7 +33,7 @@ def _state_options(p) -> None:
 def _cmd_backfill(args) -> int:
     from flows.cli.main import _summary, now_arg, say_notes
     from flows.pipeline.monthly import run_backfill
-    from flows.pipeline.month_files import WARNING_PREFIX
+    from transforms.submission import WARNING_PREFIX
 
     results = run_backfill(args.profile, args.source, args.first, args.last, args.out, args.as_of or now_arg(),
                            state=args.state, covers=args.covers)

@@ -124,7 +124,7 @@ def _cmd_run(args) -> int:
 
 def say_notes(notes: list[str]) -> None:
     """Notes on stdout; warnings (flows/pipeline/month_files.py:WARNING_PREFIX) on stderr, where a scheduler's log sees them."""
-    from flows.pipeline.month_files import WARNING_PREFIX
+    from transforms.submission import WARNING_PREFIX
 
     for note in notes:
         if note.startswith(WARNING_PREFIX):

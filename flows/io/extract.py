@@ -13,8 +13,16 @@ from flows.io.read import SourceFile, read_single, read_tables
 from flows.io.source_options import code_columns, filter_sheet, filter_tables, with_null_values
 from transforms.canonical import canonical_columns, is_meta, missing_columns, with_all_columns
 from transforms.crosswalk import crosswalked
-from transforms.layouts import (CONFLICT_VALUE, COUNT_VALUE, LIST_LENGTH_VALUE, N_SOURCE_ROWS, SegmentSpec,
-                                flat_tables, header_repeats, incident_list_tables)
+from transforms.layouts import (
+    CONFLICT_VALUE,
+    COUNT_VALUE,
+    LIST_LENGTH_VALUE,
+    N_SOURCE_ROWS,
+    SegmentSpec,
+    flat_tables,
+    header_repeats,
+    incident_list_tables,
+)
 from transforms.normalize import iso_dates, normalized, trimmed, without_blank_rows
 from transforms.parsers import run_parser
 from transforms.precedence import with_blank_values, with_precedence

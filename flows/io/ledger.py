@@ -11,7 +11,6 @@ import contextlib
 import fcntl
 import json
 import os
-import re
 import sqlite3
 import time
 from dataclasses import dataclass
@@ -20,6 +19,7 @@ from pathlib import Path
 import pandas as pd
 
 from flows.errors import LedgerError, os_reason
+from transforms.file_names import MAX_FILE_NUMBER, file_name_number, file_name_ori
 
 LOCK_WAIT_SECONDS = 30.0
 
@@ -74,21 +74,6 @@ MIGRATIONS = [
     UPDATE runs SET reporting_ori = json_extract(manifest, '$.reporting_agency_ori');
     """,
 ]
-
-# Appendix B §1.1: "Unique sequence number (maximum 10 digits)".
-MAX_FILE_NUMBER = 9_999_999_999
-FILE_NAME = re.compile(r"(?P<ori>[^_]+)_[0-9]{8}_[0-9]{4}_(?P<number>[0-9]{1,10})\.json", re.ASCII)
-
-
-def file_name_ori(name: str) -> str | None:
-    match = FILE_NAME.fullmatch(name or "")
-    return match["ori"] if match else None
-
-
-def file_name_number(name: str) -> int | None:
-    match = FILE_NAME.fullmatch(name or "")
-    return int(match["number"]) if match else None
-
 
 def ledger_file(state) -> Path:
     """`--state` names the ledger file, or a folder to keep `ledger.sqlite` (and the archive) in."""

@@ -20,9 +20,9 @@ import io
 from dataclasses import dataclass
 from pathlib import Path
 
+import openpyxl
 import pandas as pd
 import pyarrow as pa
-import openpyxl
 import pyarrow.csv as pv
 from python_calamine import CalamineError, CalamineWorkbook
 

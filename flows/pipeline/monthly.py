@@ -2,47 +2,43 @@
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
 
-from flows.io.archive import archive_inputs
-from flows.pipeline.artifacts import publish_run_summary
-from flows.config.load import TABLES, load_profile, load_reference
-from flows.pipeline.engine import engine_name, run_flow, step
+from flows.config.load import load_profile, load_reference
 from flows.errors import ConfigError, UsageError
+from flows.io.archive import archive_inputs
 from flows.io.extract import Extract, read_extract
-from flows.io.ledger import ledger_file, run_ledgers
-from flows.pipeline.month_files import WARNING_PREFIX, month_files, write_month
-from flows.version import tool_version
+from flows.io.ledger import agency_ledger, ledger_file, run_ledgers
+from flows.io.month_folder import write_month
 from flows.io.write import check_output_folder
+from flows.pipeline.artifacts import publish_run_summary
+from flows.pipeline.engine import run_flow, step
+from flows.pipeline.month_files import month_files
+from flows.pipeline.results import MonthResult
 from schemas.build import CheckContext, build_schemas
 from schemas.catalog import CatalogError, parse_catalog
 from transforms.aggregate import with_cross_segment_columns
 from transforms.coverage import Coverage, extract_coverage, not_covered, parse_period, refusal
 from transforms.derive import derived_incidents, with_sequential_ids
 from transforms.link import incident_month
-from transforms.outcome import (engine_findings, month_scope, rejected_incident_rows, with_build_errors,
-                                with_incident_rows, without_shadowed)
+from transforms.outcome import (
+    engine_findings,
+    month_scope,
+    rejected_incident_rows,
+    with_build_errors,
+    with_incident_rows,
+    without_shadowed,
+)
 from transforms.remap import remapped
+from transforms.submission import WARNING_PREFIX
 from transforms.validate import message_frame, validation_findings
 
 log = logging.getLogger("uof")
 
 FIRST_ZERO_REPORT_MONTH = "2017-01"
-
-
-@dataclass
-class MonthResult:
-    month: str
-    exit_code: int
-    folder: Path | None
-    manifest: dict
-    findings: pd.DataFrame = field(repr=False, default=None)
-    notes: list[str] = field(default_factory=list)
-    # incidents listed by `uof validate` besides the findings: {"not_reportable": frame, "review": frame}
-    listings: dict = field(repr=False, default_factory=dict)
 
 
 @dataclass
@@ -151,7 +147,7 @@ def month_runs(prepared: Prepared, months: list[str], as_of: pd.Timestamp, out: 
     profile = prepared.config.profile
     if not write:
         return [month_files(prepared, month, as_of, None, None, kind, history=None).result for month in months]
-    ledger_path = ledger_file(state) if state else Path(out) / profile.agency_ori / "ledger.sqlite"
+    ledger_path = agency_ledger(out, profile.agency_ori, state)
     submitter = profile.reporting_agency_ori
     results = []
     with run_ledgers(ledger_path, out, submitter) as (ledger, numbers):
@@ -167,7 +163,8 @@ def month_runs(prepared: Prepared, months: list[str], as_of: pd.Timestamp, out: 
                                 archived=archived, numbering=numbers,
                                 warnings=superseded_warnings(ledger.unsubmitted_runs(profile.agency_ori, month)))
             built.ledger_run.update(reporting_ori=submitter, first_number=numbers.taken())
-            built.result.folder = write_month(Path(out) / profile.agency_ori / month, built)
+            built.result.folder = write_month(Path(out) / profile.agency_ori / month, built.files)
+            built.ledger_run["folder"] = str(built.result.folder)
             ledger.record(built.ledger_run, built.ledger_messages)
             results.append(built.result)
     return results
@@ -268,7 +265,3 @@ def run_backfill(profile, source, first, last, out, as_of, state=None, covers=No
     return run_flow(backfill_run, "uof-backfill", profile=str(profile), source=str(source), first=first,
                     last=last, out=str(out), as_of=as_of, state=None if state is None else str(state),
                     covers=covers)
-
-
-__all__ = ["run_month", "run_backfill", "monthly_run", "backfill_run", "MonthResult", "tool_version",
-           "engine_name", "TABLES"]

@@ -19,10 +19,11 @@ from flows.config.load import TABLES
 from flows.errors import LedgerError
 from flows.io.extract import Extract, crosswalk_frames
 from flows.io.ledger import Ledger
-from flows.pipeline.monthly import load_configuration, prepare
-from flows.pipeline.month_files import file_stem, month_files, zip_file_name
 from flows.io.read import SourceFile
 from flows.io.write import private_files, sha256
+from flows.pipeline.month_files import month_files
+from flows.pipeline.monthly import load_configuration, prepare
+from transforms.file_names import file_stem, zip_file_name
 
 
 class ReplayError(LedgerError):
@@ -129,7 +130,7 @@ def replay(ledger_path: Path, run_id: str) -> ReplayReport:
         first = 1 if run.first_number is None else run.first_number
         built = month_files(prepared, run.month, as_of, run.run_id, run.run_seq, run.kind, history=history,
                             archived=archive, numbering=lambda count: first)
-        stem = file_stem(config.profile, as_of)
+        stem = file_stem(config.profile.reporting_agency_ori, as_of)
     finally:
         shutil.rmtree(work, ignore_errors=True)
     expected = {f["name"]: f["sha256"] for f in manifest["files"]}
