@@ -15,6 +15,8 @@ import time
 from prefect import flow, task
 from prefect.cache_policies import NO_CACHE
 
+from flows.pipeline import progress
+
 log = logging.getLogger("uof")
 
 _prefect_mode = contextvars.ContextVar("uof_prefect_mode", default=False)
@@ -29,12 +31,17 @@ def engine_name() -> str:
 
 
 def step(fn, *args, **kwargs):
-    """Run one pipeline step, as a Prefect task when inside a Prefect flow run."""
-    if _prefect_mode.get():
-        return task(fn, name=fn.__name__, cache_policy=NO_CACHE, persist_result=False)(*args, **kwargs)
+    """Run one pipeline step, as a Prefect task when inside a Prefect flow run; its start and end are told to
+    flows/pipeline/progress.py's listeners."""
+    progress.report("step-started", step=fn.__name__)
     started = time.perf_counter()
-    result = fn(*args, **kwargs)
-    log.debug("step %s took %.3f s", fn.__name__, time.perf_counter() - started)
+    if _prefect_mode.get():
+        result = task(fn, name=fn.__name__, cache_policy=NO_CACHE, persist_result=False)(*args, **kwargs)
+    else:
+        result = fn(*args, **kwargs)
+    seconds = time.perf_counter() - started
+    log.debug("step %s took %.3f s", fn.__name__, seconds)
+    progress.report("step-finished", step=fn.__name__, seconds=seconds)
     return result
 
 

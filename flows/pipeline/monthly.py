@@ -14,6 +14,7 @@ from flows.io.extract import Extract, read_extract
 from flows.io.ledger import agency_ledger, ledger_file, run_ledgers
 from flows.io.month_folder import write_month
 from flows.io.write import check_output_folder
+from flows.pipeline import progress
 from flows.pipeline.artifacts import publish_run_summary
 from flows.pipeline.engine import run_flow, step
 from flows.pipeline.month_files import month_files
@@ -120,11 +121,13 @@ class Prepared:
 
 
 def prepare(config: Configuration, extract: Extract, months: list[str], as_of: pd.Timestamp) -> Prepared:
+    progress.report("read", rows=dict(extract.rows_read))
     frames = dict(extract.frames)
     frames["incidents"], remap_counts = step(remapped, frames["incidents"], config.ref.remaps)
     scoped = step(month_scope, frames, months)
     scoped, excluded, derived_counts = step(derive_and_screen, scoped)
     findings = step(validate_scope, scoped, config, as_of, extract.unmapped)
+    progress.report("checked", incidents=len(scoped.incidents), findings=len(findings))
     return Prepared(config=config, extract=extract, scoped=scoped, excluded=excluded, findings=findings,
                     rejected=rejected_incident_rows(findings), remap_counts=remap_counts,
                     derived_counts=derived_counts)
@@ -146,7 +149,8 @@ def month_runs(prepared: Prepared, months: list[str], as_of: pd.Timestamp, out: 
     lock of the output folder's file-number counter of the submitting ORI: flows/io/ledger.py:run_ledgers)."""
     profile = prepared.config.profile
     if not write:
-        return [month_files(prepared, month, as_of, None, None, kind, history=None).result for month in months]
+        return [month_files(prepared, month, as_of, None, None, kind, history=None).result
+                for month in progress.months(months)]
     ledger_path = agency_ledger(out, profile.agency_ori, state)
     submitter = profile.reporting_agency_ori
     results = []
@@ -156,7 +160,7 @@ def month_runs(prepared: Prepared, months: list[str], as_of: pd.Timestamp, out: 
             "zero_reports": ledger.zero_report_history(profile.agency_ori, months, before_seq),
         }
         archived = archive_inputs(prepared, ledger_path.parent / "archive")
-        for month in months:
+        for month in progress.months(months):
             run_id, run_seq = (run_ids[month] if run_ids else ledger.next_run(month))
             numbers.taken()
             built = month_files(prepared, month, as_of, run_id, run_seq, kind, history=history,
