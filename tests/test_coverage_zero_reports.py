@@ -134,7 +134,8 @@ def test_undated_incident_still_withholds_the_zero_report_with_exit_1(run_cli, t
     assert coverage_of(tmp_path, "2025-10")["month_covered"] is False
 
 
-@pytest.mark.parametrize("month, words", [("2025-11", "current or a future month"), ("2016-12", "January 2017")])
+@pytest.mark.parametrize("month, words", [("2025-11", "run it again next month. [Z2-CURRENT-OR-FUTURE]"),
+                                         ("2016-12", "January 2017 (year greater than 2016). [Z2-BEFORE-2017]")])
 def test_z2_still_refuses_inside_a_declared_period(run_cli, tmp_path, month, words):
     code, _, stderr = run_cli("run", "--profile", write_profile(tmp_path / "cfg"), "--source",
                               write_csv_extract(tmp_path / "q3", QUARTER), "--month", month, "--out",

@@ -17,6 +17,7 @@ from transforms.messages import remove_message, zero_report_message
 from transforms.offense_categories import offense_category_counts
 from transforms.rejection_report import SEGMENT_TABLES, rms_names
 from transforms.remap import remap_totals
+from transforms.zero_reports import zero_report_allowed
 
 TABLES = tuple(SEGMENT_TABLES.values())
 
@@ -41,11 +42,6 @@ class MonthPlan:
     not_reportable: pd.DataFrame  # not_reportable.csv
     exit_code: int
     notes: list[str]
-
-
-def zero_report_allowed(month: str, as_of: pd.Timestamp) -> bool:
-    """Z2: a zero report is for a completed month from January 2017 on."""
-    return "2017-01" <= month < as_of.strftime("%Y-%m")
 
 
 def sorted_findings(findings: pd.DataFrame) -> pd.DataFrame:

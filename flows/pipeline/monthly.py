@@ -36,11 +36,9 @@ from transforms.outcome import (
 from transforms.remap import remapped
 from transforms.submission import WARNING_PREFIX
 from transforms.validate import message_frame, validation_findings
+from transforms.zero_reports import FIRST_ZERO_REPORT_MONTH, month_year, zero_report_rule
 
 log = logging.getLogger("uof")
-
-FIRST_ZERO_REPORT_MONTH = "2017-01"
-
 
 @dataclass
 class Configuration:
@@ -60,13 +58,13 @@ def load_configuration(profile_path: str, mappings_dir=None, schemas_dir=None) -
     return Configuration(ref=ref, profile=profile, catalog=catalog)
 
 
-def check_zero_report_month(month: str, as_of: pd.Timestamp) -> None:
-    """Z2: never the current or a future month, never before 2017."""
-    if month >= as_of.strftime("%Y-%m"):
-        raise UsageError(f"no incident in {month}, but a zero report cannot be sent for the current or a future "
-                         f"month (as of {as_of.strftime('%Y-%m-%d')}); run it once the month is over (Z2)")
-    if month < FIRST_ZERO_REPORT_MONTH:
-        raise UsageError(f"no incident in {month}, but zero reports start with January 2017 (Z2)")
+def check_zero_report_month(month: str, as_of: pd.Timestamp, catalog) -> None:
+    """Z2: never the current or a future month, never before 2017 (transforms/zero_reports.py decides)."""
+    rule_id = zero_report_rule(month, as_of)
+    if rule_id is not None:
+        message = next(r.message for r in catalog.rules if r.id == rule_id).replace("{value}", month_year(month))
+        raise UsageError(f"no incident in {month}, so a zero report would be due, but {message} [{rule_id}]; "
+                         "nothing was written")
 
 
 def derive_and_screen(scoped):
@@ -189,7 +187,7 @@ def check_months(months: list[str], prepared: Prepared, as_of: pd.Timestamp, bef
         if month in months_with_incidents or undated:
             continue  # incidents to send, or the zero report is withheld for the undated ones
         if before_2017_fatal or month >= FIRST_ZERO_REPORT_MONTH:
-            check_zero_report_month(month, as_of)
+            check_zero_report_month(month, as_of, prepared.config.catalog)
         if prepared.coverage is not None and not prepared.coverage.covers(month):
             uncovered[month] = refusal(month, prepared.coverage)
     return uncovered
