@@ -1,7 +1,9 @@
 """Reruns against the ledger: AddOnly, Add, Remove, unchanged, zero reports, moved dates."""
 import json
+import sqlite3
 
 import pandas as pd
+import pytest
 
 from flows.io.ledger import Ledger
 from tests.conftest import combined, incident, write_csv_extract, write_profile
@@ -164,3 +166,10 @@ def test_mark_submitted_twice_is_reported_and_changes_nothing(run_cli, tmp_path)
     assert code == 2 and stdout == ""
     assert f"run 2025-10-001 was already marked submitted on {first}; nothing changed" in stderr
     assert Ledger(state).run("2025-10-001").submitted_at == first
+
+
+def test_ledger_is_a_context_manager_that_closes_its_connection(tmp_path):
+    with Ledger(tmp_path / "ledger.sqlite") as ledger:
+        assert ledger.runs("2025-10").empty
+    with pytest.raises(sqlite3.ProgrammingError):
+        ledger.conn.execute("SELECT 1")

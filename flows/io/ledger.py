@@ -153,6 +153,12 @@ class Ledger:
     def close(self) -> None:
         self.conn.close()
 
+    def __enter__(self) -> "Ledger":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
     # ---- reading -------------------------------------------------------------------------------
     def _frame(self, sql: str, params=()) -> pd.DataFrame:
         cur = self.conn.execute(sql, params)
@@ -323,13 +329,10 @@ def run_ledgers(own: Path, out, reporting_ori: str):
         stack.enter_context(exclusive(own))
         if not same:
             stack.enter_context(exclusive(submitter))
-        ledger = Ledger(own)
-        stack.callback(ledger.close)
+        ledger = stack.enter_context(Ledger(own))
         ledgers = [ledger]
         if not same:
-            shared = Ledger(submitter)
-            stack.callback(shared.close)
-            ledgers.append(shared)
+            ledgers.append(stack.enter_context(Ledger(submitter)))
         yield ledger, FileNumbers(reporting_ori, ledgers)
 
 

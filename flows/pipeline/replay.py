@@ -105,8 +105,7 @@ def _original_folder(run) -> Path | None:
 
 
 def replay(ledger_path: Path, run_id: str) -> ReplayReport:
-    ledger = Ledger(ledger_path)
-    try:
+    with Ledger(ledger_path) as ledger:
         run = ledger.run(run_id)
         manifest = run.manifest
         archive = manifest.get("archive")
@@ -115,8 +114,6 @@ def replay(ledger_path: Path, run_id: str) -> ReplayReport:
         history = {"incidents": ledger.incident_history(run.agency_ori, [run.month], before_seq=run.run_seq),
                    "zero_reports": ledger.zero_report_history(run.agency_ori, [run.month], before_seq=run.run_seq)}
         n_recorded = len(ledger.messages(run_id=run_id))
-    finally:
-        ledger.close()
     folder = ledger_path.parent / "archive"
     work = ledger_path.parent / f".replay-{run_id}-{os.getpid()}"
     try:

@@ -78,8 +78,7 @@ def submission_issues(path: Path, month: str) -> list[str]:
     """What still needs the analyst for `month`, from the ledger: counts and run ids only."""
     if not Path(path).exists():
         return [f"{month}: no ledger at {path} — the month has never been run"]
-    ledger = Ledger(path)
-    try:
+    with Ledger(path) as ledger:
         runs = ledger.runs(month)
         if runs.empty:
             return [f"{month}: no run recorded — the scheduled run on the 1st did not happen or failed "
@@ -87,8 +86,6 @@ def submission_issues(path: Path, month: str) -> list[str]:
                     "`uof run` by hand"]
         messages = ledger.messages(month)
         latest = ledger.run(str(runs.iloc[-1]["run_id"]))
-    finally:
-        ledger.close()
     issues = []
     pending = messages[messages["status"] != "submitted"]
     if len(pending):
