@@ -1,17 +1,75 @@
-"""Shared fixtures: a small valid extract in canonical form, written as CSV or Excel on demand."""
+"""Shared fixtures: a small valid extract in canonical form, written as CSV or Excel on demand; the test run's
+isolation (fast suite unless --slow, a private PREFECT_HOME, os.environ restored after every test)."""
 from __future__ import annotations
 
 import copy
 import csv
 import os
+import shutil
+import tempfile
+from collections.abc import Mapping
 from pathlib import Path
 
 import pytest
+
+from tests.prefect_server import prefect_server  # noqa: F401  (session fixture: one server per run)
 
 REPO = Path(__file__).resolve().parent.parent
 SAMPLE = REPO / "data" / "sample"
 REAL_EXPORTS = REPO.parent / "shared" / "real-exports"
 AS_OF = "2025-11-05T09:30:00"
+
+_ENV_AT_START = pytest.StashKey[tuple[dict, str]]()
+
+
+def pytest_addoption(parser):
+    parser.addoption("--slow", action="store_true",
+                     help="also run the tests marked slow (a real Prefect server); without it, the fast suite")
+
+
+def pytest_configure(config):
+    """For the whole run: no PREFECT_* from the caller's shell (no API of theirs gets our flow runs) and a
+    private PREFECT_HOME, so nothing is written to the real ~/.prefect. Set before any test imports prefect."""
+    config.stash[_ENV_AT_START] = (dict(os.environ), tempfile.mkdtemp(prefix="uof-test-prefect-home-"))
+    for key in [k for k in os.environ if k.startswith("PREFECT_")]:
+        del os.environ[key]
+    os.environ["PREFECT_HOME"] = config.stash[_ENV_AT_START][1]
+
+
+def pytest_unconfigure(config):
+    if _ENV_AT_START in config.stash:
+        environ, home = config.stash[_ENV_AT_START]
+        restore_environ(environ)
+        shutil.rmtree(home, ignore_errors=True)
+
+
+def pytest_collection_modifyitems(config, items):
+    """Plain `pytest` is the fast suite; `--slow` (or an explicit -m expression) decides otherwise."""
+    if config.getoption("--slow") or config.getoption("markexpr"):
+        return
+    slow = [item for item in items if item.get_closest_marker("slow")]
+    if slow:
+        config.hook.pytest_deselected(items=slow)
+        items[:] = [item for item in items if not item.get_closest_marker("slow")]
+
+
+def restore_environ(snapshot: Mapping[str, str]) -> None:
+    """Make os.environ equal `snapshot` again: drop added variables, put back changed or removed ones."""
+    for key in [k for k in os.environ if k not in snapshot]:
+        del os.environ[key]
+    for key, value in snapshot.items():
+        if os.environ.get(key) != value:
+            os.environ[key] = value
+
+
+@pytest.fixture(autouse=True)
+def _restore_environ_after_test():
+    """Tests and the code under test (e.g. flows' quiet_telemetry) may set variables directly; none leaks
+    into the next test."""
+    snapshot = dict(os.environ)
+    yield
+    restore_environ(snapshot)
+
 
 BASE_INCIDENT = {
     "agency_case_number": "CASE-1", "incident_date": "2025-10-03", "incident_time_hours": "14",
@@ -135,10 +193,7 @@ def run_cli(tmp_path):
 
         out, err = io.StringIO(), io.StringIO()
         with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
-            try:
-                code = main([str(a) for a in args])
-            except SystemExit as exc:  # argparse rejects bad arguments this way
-                code = exc.code
+            code = main([str(a) for a in args])  # never SystemExit: a bad argument is exit code 2 too
         return code, out.getvalue(), err.getvalue()
 
     os.environ.pop("PREFECT_API_URL", None)

@@ -1,24 +1,23 @@
-"""`uof schedule`: refusals without a Prefect server, the ledger check, the artifacts' content, and (slow)
-a scheduled run that really fires against a local `prefect server start`."""
+"""`uof schedule`: refusals without a Prefect server, the ledger check, the artifacts' content, the test run's
+isolation (fast suite unless --slow, no environment leaks), and (slow) a scheduled run that really fires
+against a local `prefect server start`, one per test run and shared by the slow tests."""
 from __future__ import annotations
 
 import json
 import os
 import signal
-import socket
 import subprocess
 import sys
 import time
-import urllib.request
 from datetime import datetime
 from pathlib import Path
 
 import pytest
 
 from tests.conftest import REPO, combined, incident, write_csv_extract, write_profile
+from tests.prefect_server import die_with_test, free_port, stop, tail
 
 ORI = "PA0230100"
-SERVER_START_SECONDS = 60
 RUN_WAIT_SECONDS = 150
 
 
@@ -33,7 +32,7 @@ def test_schedule_without_prefect_api_url_exits_2_with_setup_hint(run_cli, tmp_p
 
 
 def test_schedule_with_unreachable_server_exits_2(run_cli, tmp_path, monkeypatch):
-    port = _free_port()
+    port = free_port()
     monkeypatch.setenv("PREFECT_API_URL", f"http://127.0.0.1:{port}/api")
     code, _, stderr = run_cli("schedule", "--profile", write_profile(tmp_path / "cfg"),
                               "--source-glob", str(tmp_path / "*.xlsx"), "--out", tmp_path / "out")
@@ -43,7 +42,7 @@ def test_schedule_with_unreachable_server_exits_2(run_cli, tmp_path, monkeypatch
 
 
 def test_schedule_bad_cron_or_time_zone_exits_2_before_contacting_the_server(run_cli, tmp_path, monkeypatch):
-    monkeypatch.setenv("PREFECT_API_URL", f"http://127.0.0.1:{_free_port()}/api")
+    monkeypatch.setenv("PREFECT_API_URL", f"http://127.0.0.1:{free_port()}/api")
     base = ["schedule", "--profile", write_profile(tmp_path / "cfg"), "--source-glob", str(tmp_path / "*.xlsx"),
             "--out", tmp_path / "out"]
     code, _, stderr = run_cli(*base, "--cron-warn", "0 6 32 * *")
@@ -136,128 +135,58 @@ def test_artifact_content_is_counts_only_and_nothing_happens_outside_prefect(tmp
     assert publish_run_summary(result) is None  # not under Prefect: no import, no API call
 
 
-# ---- slow: a real local Prefect server fires the schedule --------------------------------------------
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
+# ---- the test run's isolation (tests/conftest.py) --------------------------------------------------------
+def test_plain_pytest_is_the_fast_suite_and_slow_option_adds_the_server_tests():
+    def collected(*args: str) -> set[str]:
+        proc = subprocess.run([sys.executable, "-m", "pytest", "-o", "addopts=", "-q", "-p", "no:cacheprovider",
+                               "--collect-only", *args, __file__], cwd=REPO, capture_output=True, text=True,
+                              timeout=120)
+        assert proc.returncode == 0, proc.stdout + proc.stderr
+        return {line.rsplit("::", 1)[1] for line in proc.stdout.splitlines() if "::" in line}
+
+    slow = {"test_scheduled_run_fires_against_local_prefect_server",
+            "test_uof_run_goes_through_prefect_engine_when_api_configured"}
+    fast = collected()
+    assert fast and not fast & slow
+    assert collected("--slow") == fast | slow
 
 
-def _clean_env(home: Path) -> dict:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("PREFECT_")}
-    env.update(PREFECT_HOME=str(home), DO_NOT_TRACK="1", PREFECT_SERVER_ANALYTICS_ENABLED="false",
-               PREFECT_SERVER_UI_ENABLED="false", PYTHONUNBUFFERED="1")
-    return env
+def test_restore_environ_undoes_added_changed_and_removed_variables(monkeypatch):
+    from tests.conftest import restore_environ
+
+    monkeypatch.setenv("UOF_PROBE_CHANGED", "before")
+    monkeypatch.setenv("UOF_PROBE_REMOVED", "before")
+    before = dict(os.environ)
+    os.environ["UOF_PROBE_ADDED"] = "added"
+    os.environ["UOF_PROBE_CHANGED"] = "after"
+    del os.environ["UOF_PROBE_REMOVED"]
+    restore_environ(before)
+    differing = sorted(set(os.environ) ^ set(before))  # names and probes only: no environment values in reports
+    probes = {k: os.environ.get(f"UOF_PROBE_{k}") for k in ("ADDED", "CHANGED", "REMOVED")}
+    assert differing == [] and probes == {"ADDED": None, "CHANGED": "before", "REMOVED": "before"}
 
 
-def _healthy(url: str) -> bool:
-    try:
-        with urllib.request.urlopen(url + "/health", timeout=2) as response:
-            return response.status == 200
-    except OSError:
-        return False
+_LEAK_PROBE: list[str | None] = []  # filled by the first test of the pair below, read by the second
 
 
-def _stop(proc: subprocess.Popen, first=signal.SIGINT, grace: float = 20) -> None:
-    """Stop a process group started by this test: `first`, then SIGTERM, then SIGKILL."""
-    if proc.poll() is not None:
-        return
-    for sig, wait in ((first, grace), (signal.SIGTERM, 10), (signal.SIGKILL, 10)):
-        try:
-            os.killpg(proc.pid, sig)
-        except ProcessLookupError:
-            return
-        try:
-            proc.wait(timeout=wait)
-            return
-        except subprocess.TimeoutExpired:
-            continue
+def test_environ_leak_probe_sets_variables_directly():
+    """The leak that matters: PREFECT_API_URL set by hand would send every later in-process run to Prefect."""
+    _LEAK_PROBE.append(os.environ.get("DO_NOT_TRACK"))
+    os.environ["PREFECT_API_URL"] = f"http://127.0.0.1:{free_port()}/api"
+    os.environ["UOF_LEAK_PROBE"] = "set without monkeypatch"
+    os.environ["DO_NOT_TRACK"] = "changed by a test"
 
 
-def _die_with_test() -> None:
-    """In the child, before exec: Linux kills it if pytest dies without tearing down (e.g. killed by a
-    timeout), so no server or runner outlives the test. SIGKILL: a runner told to stop politely keeps
-    retrying to pause its schedules against a server that is gone."""
-    if sys.platform.startswith("linux"):
-        import ctypes
-
-        try:
-            ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
-        except (OSError, AttributeError):
-            pass
+def test_environ_leak_probe_is_gone_in_the_next_test():
+    if not _LEAK_PROBE:
+        pytest.skip("checks what the previous test set; run it too")
+    seen = {name: os.environ.get(name) for name in ("PREFECT_API_URL", "UOF_LEAK_PROBE", "DO_NOT_TRACK")}
+    assert seen == {"PREFECT_API_URL": None, "UOF_LEAK_PROBE": None, "DO_NOT_TRACK": _LEAK_PROBE[0]}
+    home = Path(os.environ["PREFECT_HOME"])  # the run's private PREFECT_HOME survives the restore
+    assert home.name.startswith("uof-test-prefect-home-") and home != Path.home() / ".prefect"
 
 
-def _tail(path: Path, n: int = 40) -> str:
-    try:
-        return "\n".join(path.read_text(errors="replace").splitlines()[-n:])
-    except OSError:
-        return ""
-
-
-def _db_template(request) -> Path | None:
-    """A migrated, empty Prefect database kept in pytest's cache: a fresh SQLite database spends most of the
-    server's start-up in migrations (measured 62 s fresh vs 23 s migrated on a loaded 2-core machine)."""
-    from importlib.metadata import version
-
-    cache = getattr(request.config, "cache", None)
-    if cache is None:
-        return None
-    try:
-        return cache.mkdir(f"uof-prefect-db-{version('prefect')}") / "prefect.db"
-    except OSError:
-        return None
-
-
-def _snapshot(db: Path, template: Path) -> None:
-    """Copy the live, just-migrated database (SQLite online backup: consistent while the server runs)."""
-    import sqlite3
-
-    partial = template.with_name(f"{template.name}.{os.getpid()}.tmp")
-    try:
-        source, target = sqlite3.connect(db), sqlite3.connect(partial)
-        try:
-            source.backup(target)
-        finally:
-            source.close()
-            target.close()
-        os.replace(partial, template)
-    except (OSError, sqlite3.Error):
-        partial.unlink(missing_ok=True)
-
-
-@pytest.fixture
-def prefect_server(tmp_path, request):
-    """A real `prefect server start` on a free port, SQLite under tmp_path; skips if it does not come up."""
-    import shutil
-
-    home = tmp_path / "prefect-home"
-    home.mkdir()
-    template = _db_template(request)
-    if template is not None and template.exists():
-        shutil.copyfile(template, home / "prefect.db")
-    env = _clean_env(home)
-    port = _free_port()
-    url = f"http://127.0.0.1:{port}/api"
-    log = tmp_path / "server.log"
-    with open(log, "wb") as handle:
-        proc = subprocess.Popen([sys.executable, "-m", "prefect", "server", "start", "--host", "127.0.0.1",
-                                 "--port", str(port), "--no-ui", "--analytics-off"],
-                                env=env, stdout=handle, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
-                                start_new_session=True, preexec_fn=_die_with_test)
-    try:
-        deadline = time.monotonic() + SERVER_START_SECONDS
-        while not _healthy(url):
-            if proc.poll() is not None or time.monotonic() > deadline:
-                pytest.skip(f"prefect server did not start within {SERVER_START_SECONDS} s "
-                            f"(exit {proc.poll()}):\n{_tail(log)}")
-            time.sleep(0.5)
-        if template is not None and not template.exists():
-            _snapshot(home / "prefect.db", template)
-        yield url, env
-    finally:
-        _stop(proc, first=signal.SIGTERM)
-
-
+# ---- slow: a real local Prefect server (tests/prefect_server.py, one per run) fires the schedule ----------
 def _runs(client, deployment_name: str) -> list:
     from prefect.client.schemas.filters import DeploymentFilter, DeploymentFilterId
     from prefect.exceptions import ObjectNotFound
@@ -267,6 +196,15 @@ def _runs(client, deployment_name: str) -> list:
     except ObjectNotFound:
         return []
     return client.read_flow_runs(deployment_filter=DeploymentFilter(id=DeploymentFilterId(any_=[deployment.id])))
+
+
+def _runs_into(client, out, flow_name: str | None = None) -> list:
+    """The flow runs of one test (the slow tests share one server): those whose `out` parameter is its folder."""
+    from prefect.client.schemas.filters import FlowFilter, FlowFilterName
+
+    flows = FlowFilter(name=FlowFilterName(any_=[flow_name])) if flow_name else None
+    return [run for run in client.read_flow_runs(flow_filter=flows, limit=200)
+            if (run.parameters or {}).get("out") == str(out)]
 
 
 def _warnings(client, flow_run_id) -> list[str]:
@@ -280,7 +218,7 @@ def _warnings(client, flow_run_id) -> list[str]:
 @pytest.mark.slow
 def test_scheduled_run_fires_against_local_prefect_server(prefect_server, tmp_path):
     from prefect.client.orchestration import get_client
-    from prefect.client.schemas.filters import ArtifactFilter, ArtifactFilterKey
+    from prefect.client.schemas.filters import ArtifactFilter, ArtifactFilterFlowRunId, ArtifactFilterKey
     from prefect.settings import PREFECT_API_URL, temporary_settings
 
     from flows.schedule.deployments import CHECK_FLOW, RUN_FLOW, previous_month
@@ -306,23 +244,23 @@ def test_scheduled_run_fires_against_local_prefect_server(prefect_server, tmp_pa
              "--cron-run", "* * * * *", "--cron-recheck", "0 6 10 1 *", "--cron-warn", "* * * * *",
              "--timezone", "UTC"],
             cwd=REPO, env=serve_env, stdout=handle, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
-            start_new_session=True, preexec_fn=_die_with_test)
+            start_new_session=True, preexec_fn=die_with_test)
     try:
         done = {}
         deadline = time.monotonic() + RUN_WAIT_SECONDS
         with temporary_settings(updates={PREFECT_API_URL: url}), get_client(sync_client=True) as client:
             while time.monotonic() < deadline and len(done) < 2:
-                assert serve.poll() is None, f"uof schedule exited {serve.returncode}:\n{_tail(serve_log)}"
+                assert serve.poll() is None, f"uof schedule exited {serve.returncode}:\n{tail(serve_log)}"
                 for name in (f"{RUN_FLOW}/{ORI}-run", f"{CHECK_FLOW}/{ORI}-warn"):
                     for run in _runs(client, name):
                         state = run.state
                         assert state is None or not (state.is_failed() or state.is_crashed()), (
-                            f"{name} run {state.name}: {state.message}\n{_tail(serve_log)}")
+                            f"{name} run {state.name}: {state.message}\n{tail(serve_log)}")
                         if state is not None and state.is_completed():
                             done.setdefault(name, run)
                 time.sleep(1)
             assert len(done) == 2, (f"no COMPLETED run of {sorted({'run', 'warn'} - {n[-3:] for n in done})} "
-                                    f"within {RUN_WAIT_SECONDS} s:\n{_tail(serve_log)}")
+                                    f"within {RUN_WAIT_SECONDS} s:\n{tail(serve_log)}")
             names = {d.name for d in client.read_deployments()}
             assert {f"{ORI}-run", f"{ORI}-recheck", f"{ORI}-warn"} <= names
 
@@ -335,7 +273,8 @@ def test_scheduled_run_fires_against_local_prefect_server(prefect_server, tmp_pa
             assert manifest["incidents"]["valid"] == 1 and manifest["incidents"]["rejected"] == 1
 
             artifacts = client.read_artifacts(artifact_filter=ArtifactFilter(
-                key=ArtifactFilterKey(any_=[f"uof-{ORI.lower()}-{manifest['month']}"])))
+                key=ArtifactFilterKey(any_=[f"uof-{ORI.lower()}-{manifest['month']}"]),
+                flow_run_id=ArtifactFilterFlowRunId(any_=[run.id for run in _runs_into(client, out)])))
             assert artifacts, "no summary artifact"
             text = "".join(str(a.data) for a in artifacts)
             assert "| incidents | valid | 1 |" in text and "SECRET" not in text
@@ -350,22 +289,20 @@ def test_scheduled_run_fires_against_local_prefect_server(prefect_server, tmp_pa
             assert warnings and all("SECRET" not in w for w in warnings)
 
             os.kill(serve.pid, signal.SIGINT)  # Ctrl-C, or systemd's KillSignal=SIGINT: pauses the schedules
-            assert serve.wait(timeout=30) == 0, _tail(serve_log)
+            assert serve.wait(timeout=30) == 0, tail(serve_log)
             assert "uof schedule: stopped" in serve_log.read_text()
             assert all(client.read_deployment_by_name(f"{flow_name}/{ORI}-{kind}").paused
                        for flow_name, kind in ((RUN_FLOW, "run"), (RUN_FLOW, "recheck"), (CHECK_FLOW, "warn")))
     finally:
-        _stop(serve)
+        stop(serve)
     assert (out / ORI / "ledger.sqlite").exists()
 
 
 @pytest.mark.slow
 def test_uof_run_goes_through_prefect_engine_when_api_configured(prefect_server, tmp_path):
     """One code path: with PREFECT_API_URL set, `uof run` is a Prefect flow run with one task per step."""
-    import json
-
     from prefect.client.orchestration import get_client
-    from prefect.client.schemas.filters import FlowFilter, FlowFilterName
+    from prefect.client.schemas.filters import TaskRunFilter, TaskRunFilterFlowRunId
     from prefect.settings import PREFECT_API_URL, temporary_settings
 
     url, env = prefect_server
@@ -380,7 +317,8 @@ def test_uof_run_goes_through_prefect_engine_when_api_configured(prefect_server,
     assert manifest["engine"] == "prefect"
     with temporary_settings({PREFECT_API_URL: url}):
         with get_client(sync_client=True) as client:
-            runs = client.read_flow_runs(flow_filter=FlowFilter(name=FlowFilterName(any_=["uof-monthly-run"])))
+            runs = _runs_into(client, out, "uof-monthly-run")
             assert [r.state_type.value for r in runs] == ["COMPLETED"]
-            tasks = client.read_task_runs()
+            tasks = client.read_task_runs(task_run_filter=TaskRunFilter(flow_run_id=TaskRunFilterFlowRunId(
+                any_=[runs[0].id])))
             assert {"read_extract", "validate_scope"} <= {t.name.rsplit("-", 1)[0] for t in tasks}
