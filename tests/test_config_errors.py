@@ -37,9 +37,10 @@ def test_config_crosswalk_applies_to_every_table_with_the_element(tmp_path, ref)
     ("element: location_type\nmap:\n  RES: \"20\"\n  RES: \"13\"\n", "duplicate key"),
     ("element: location_type\nmap: {RES: [\"20\", \"13\"]}\n", "holds a single value"),
     ("element: [offense1, offense2]\nmap: {THEFT: \"23Z\"}\n", "'23Z'"),
-    ("element: location_type\n", "non-empty 'map'"),
+    ("element: location_type\n", "needs 'map': local code -> FBI value"),
     ("element: location_type\nmap: {RES: \"20\"\n", "not valid YAML"),
-    ("element: gender\ntable: suspects\nmap: {M: M}\n", "unknown table"),
+    ("element: gender\ntable: suspects\nmap: {M: M}\n", "key 'table': 'suspects' is not one of incidents, subjects, "
+                                                       "officers"),
 ])
 def test_config_bad_crosswalk_is_rejected(tmp_path, ref, crosswalk, fragment):
     with pytest.raises(ConfigError) as exc:

@@ -1,46 +1,28 @@
-"""Agency profile, crosswalks and reference tables: loaded once, checked before any data is read."""
+"""Agency profile, crosswalks and reference tables: loaded once, checked before any data is read.
+
+Each file is first validated by its model in schemas/config_models.py (keys, types, allowed values); the
+checks here are those that need the FBI reference (element names, code values) or several settings at once.
+Every error names the file, the key and its line (flows/config/checked.py)."""
 from __future__ import annotations
 
-import re
+import datetime as dt
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import pandas as pd
 
-from flows.errors import ConfigError
+from flows.config.checked import located, validated
 from flows.config.yamlio import load_yaml
+from flows.errors import ConfigError
 from mappings import MAPPINGS_DIR
 from schemas import SCHEMAS_DIR
-from transforms.deadlines import DEFAULT_PROGRAM, PROGRAMS
-from transforms.layouts import COLLAPSE_POLICIES, LAYOUTS
-from transforms.parsers import (COMMON_OPTIONS, EXCEL_FORMATS, PARSERS, ParserSpec, format_problem, stamps,
-                                zone_problem)
+from schemas import config_models as models
+from schemas.config_models import TABLES
+from transforms.parsers import EXCEL_FORMATS, PARSERS, ParserSpec, format_problem, stamps, zone_problem
+from transforms.source_rows import RowFilter
 
-TABLES = ("incidents", "subjects", "officers")
 SEGMENT_OF = {"incidents": "incident", "subjects": "subject", "officers": "officer"}
 OFFENSE_COLUMNS = ("offense1", "offense2", "offense3")
-AGENCY_KINDS = ("local", "federal", "tribal")
-ORI_PATTERN = re.compile(r"[A-Z0-9]{9}")
-PROFILE_KEYS = {
-    "agency_ori", "reporting_agency_ori", "agency_kind", "agency_name", "crosswalks", "columns",
-    "defaults", "encoding", "reporting_start", "state_program", "justice_counts_robbery", "layout", "parsers", "source",
-    "extract_period", "precedence", "when_blank", "additional_agency_oris",
-}
-CROSSWALK_KEYS = {"element", "table", "map", "invalid", "description", "notes", "trim", "case"}
-CROSSWALK_CASES = ("exact", "fold")
-SOURCE_KEYS = {"sheet", "null_values", "keep_rows"}
-ROW_FILTER_KEYS = {"column", "in", "not_in", "table"}
-LAYOUT_KEYS = {
-    "tables": {"kind"},
-    "flat": {"kind", "incident_key", "incidents", "subjects", "officers"},
-    "incident-lists": {"kind", "incident_key", "separator", "incidents", "subjects", "officers"},
-}
-SEGMENT_KEYS = {
-    "flat": {"incidents": {"collapse"}, "subjects": {"key", "collapse", "count", "must_agree"},
-             "officers": {"key", "collapse", "count", "must_agree"}},
-    "incident-lists": {"incidents": set(), "subjects": {"lists", "shared_when_several", "count"},
-                       "officers": {"lists", "shared_when_several", "count"}},
-}
 
 
 @dataclass(frozen=True)
@@ -144,102 +126,38 @@ class Reference:
 def load_reference(mappings_dir: Path = MAPPINGS_DIR, schemas_dir: Path = SCHEMAS_DIR) -> Reference:
     files = {}
 
-    def load(path: Path):
-        data, digest = load_yaml(path, strings=False)
-        files[path.name] = digest
-        if not isinstance(data, dict):
-            raise ConfigError(path, "must be a YAML mapping")
+    def load(path: Path, model=None) -> dict:
+        with located(path):
+            data, digest = load_yaml(path, strings=False)
+            files[path.name] = digest
+            if model is not None:
+                validated(model, data, path)
+            elif not isinstance(data, dict):
+                raise ConfigError(path, "must be a YAML mapping")
         return data
 
-    elements = load(mappings_dir / "elements.yaml")
-    codes_doc = load(mappings_dir / "codes.yaml")
-    offenses_doc = load(mappings_dir / "offenses.yaml")
-    remaps_doc = load(mappings_dir / "remaps.yaml")
-    catalog = load(schemas_dir / "catalog.yaml")
-    codes = {name: {str(k): str(v) for k, v in (table.get("values") or {}).items()}
-             for name, table in (codes_doc.get("tables") or {}).items()}
-    offenses = pd.DataFrame(offenses_doc.get("offenses") or [])
-    if offenses.empty or "code" not in offenses:
-        raise ConfigError(mappings_dir / "offenses.yaml", "has no offenses")
+    docs = {name: load(mappings_dir / name, model) for name, model in models.REFERENCE_MODELS.items()}
+    catalog = load(schemas_dir / "catalog.yaml")  # checked rule by rule by schemas/catalog.py
+    codes = {name: {str(k): str(v) for k, v in table["values"].items()}
+             for name, table in docs["codes.yaml"]["tables"].items()}
+    offenses = pd.DataFrame(docs["offenses.yaml"]["offenses"])
     offenses["code"] = offenses["code"].astype(str)
-    return Reference(elements=elements, codes=codes, offenses=offenses,
-                     remaps=list(remaps_doc.get("remaps") or []), catalog_data=catalog, files=files,
+    return Reference(elements=docs["elements.yaml"], codes=codes, offenses=offenses,
+                     remaps=list(docs["remaps.yaml"].get("remaps") or []), catalog_data=catalog, files=files,
                      catalog_path=schemas_dir / "catalog.yaml")
 
 
-def _as_mapping(value, path, key) -> dict:
-    if value is None:
-        return {}
-    if not isinstance(value, dict):
-        raise ConfigError(path, "must be a mapping", key)
-    return value
-
-
-def _additional_oris(value, path) -> tuple[str, ...]:
-    """`additional_agency_oris: [ORI, ...]`: other agencies (I1) whose incidents this profile submits."""
-    if value is None:
-        return ()
-    if not isinstance(value, list):
-        raise ConfigError(path, "must be a list of nine-character ORIs, e.g. [\"IL0160100\"]", "additional_agency_oris")
-    for i, ori in enumerate(value):
-        if not isinstance(ori, str) or not ORI_PATTERN.fullmatch(ori):
-            raise ConfigError(path, f"'{ori}' is not a nine-character ORI (capital letters and digits)",
-                              f"additional_agency_oris[{i}]")
-    return tuple(value)
-
-
-def _extract_period(value, path) -> tuple[str, str] | None:
-    """`extract_period: {from: YYYY-MM, to: YYYY-MM}`: the months the extract covers (zero reports)."""
-    from transforms.coverage import period_problem
-
-    if value is None:
-        return None
-    value = _as_mapping(value, path, "extract_period")
-    if set(value) != {"from", "to"}:
-        raise ConfigError(path, "must be a mapping with exactly 'from' and 'to', e.g. "
-                          "{from: \"2019-07\", to: \"2019-09\"}", "extract_period")
-    problem = period_problem(value["from"], value["to"])
-    if problem:
-        raise ConfigError(path, problem, "extract_period")
-    return value["from"], value["to"]
-
-
-def _per_table(value, path, key, ref: Reference) -> dict[str, dict[str, str]]:
-    out = {t: {} for t in TABLES}
-    for table, entries in _as_mapping(value, path, key).items():
-        if table not in TABLES:
-            raise ConfigError(path, f"unknown table '{table}' (expected one of {', '.join(TABLES)})", key)
-        entries = _as_mapping(entries, path, f"{key}.{table}")
-        for k, v in entries.items():
-            if not isinstance(v, str):
-                raise ConfigError(path, "values must be single text values", f"{key}.{table}.{k}")
-        out[table] = dict(entries)
-    return out
-
-
 def load_crosswalk(path: Path, ref: Reference) -> Crosswalk:
+    with located(path):
+        return _crosswalk(path, ref)
+
+
+def _crosswalk(path: Path, ref: Reference) -> Crosswalk:
     data, digest = load_yaml(path, strings=True)
-    if not isinstance(data, dict):
-        raise ConfigError(path, "must be a mapping with 'element' and 'map'")
-    unknown = set(data) - CROSSWALK_KEYS
-    if unknown:
-        raise ConfigError(path, f"unknown key(s): {', '.join(sorted(unknown))} "
-                          f"(a crosswalk has {', '.join(sorted(CROSSWALK_KEYS))})")
-    trim = _flag(data.get("trim", "true"), path, "trim")
-    case = data.get("case", "exact")
-    if case not in CROSSWALK_CASES:
-        raise ConfigError(path, f"must be {' or '.join(CROSSWALK_CASES)} (fold: local codes match whatever "
-                          "their upper/lower case)", "case")
-    elements = data.get("element")
-    if isinstance(elements, str):
-        elements = [elements]
-    if not elements or not isinstance(elements, list) or not all(isinstance(e, str) for e in elements):
-        raise ConfigError(path, "must name the element (a column name or a list of them)", "element")
-    only = data.get("table")
-    if only is not None and only not in TABLES:
-        raise ConfigError(path, f"unknown table '{only}' (expected one of {', '.join(TABLES)})", "table")
+    spec = validated(models.Crosswalk, data, path)
+    only, trim, case = spec.table, spec.trim, spec.case
     targets = []
-    for column in elements:
+    for column in spec.element:
         tables = [t for t in TABLES if (only in (None, t)) and ref.element(t, column)]
         if not tables:
             raise ConfigError(path, f"'{column}' is not a data element of the FBI spec"
@@ -248,17 +166,14 @@ def load_crosswalk(path: Path, ref: Reference) -> Crosswalk:
             if ref.code_table_name(table, column) is None:
                 raise ConfigError(path, f"'{column}' has no FBI list of values, so it cannot be crosswalked", "element")
             targets.append((table, column))
-    raw_map = data.get("map")
-    if not isinstance(raw_map, dict) or not raw_map:
-        raise ConfigError(path, "must have a non-empty 'map' of local code -> FBI value", "map")
     mapping, seen = {}, {}
     all_lists = all(ref.element(t, c)["type"] == "list" for t, c in targets)
-    for local, target in raw_map.items():
+    for local, target in spec.map.items():
         values = target if isinstance(target, list) else [target]
         if not values and isinstance(target, list) and all_lists:
             values = []  # `[]`: the local code adds no FBI value to the list (e.g. a display of a weapon)
-        elif not values or not all(isinstance(v, str) and v.strip() for v in values):
-            raise ConfigError(path, f"local code '{local}' must map to an FBI value or a list of them"
+        elif not values or not all(v.strip() for v in values):
+            raise ConfigError(path, f"local code '{local}' {models.TARGET}"
                               + (" ([] only for a multi-valued element)" if isinstance(target, list) else ""),
                               "map")
         values = tuple(v.strip() for v in values)
@@ -279,23 +194,16 @@ def load_crosswalk(path: Path, ref: Reference) -> Crosswalk:
                               "different FBI values", "map")
         seen.setdefault(folded, local.strip())
         mapping[local.strip()] = values
-    invalid = _invalid_values(data.get("invalid"), seen, path, trim, case)
+    invalid = _invalid_values(spec.invalid, seen, path, trim, case)
     return Crosswalk(path=path, targets=tuple(targets), mapping=mapping, sha256=digest, trim=trim, case=case,
                      invalid=invalid)
 
 
-def _invalid_values(raw, mapped: dict[str, str], path, trim: bool, case: str) -> dict[str, str]:
+def _invalid_values(raw: dict[str, str], mapped: dict[str, str], path, trim: bool, case: str) -> dict[str, str]:
     """`invalid: {LOCAL: REASON}`: known-bad local values (a typo, a shifted column). `mapped` holds the
     lookup form of every mapped code: a value may not be both mapped and invalid."""
-    if raw is None:
-        return {}
-    if not isinstance(raw, dict):
-        raise ConfigError(path, "must be a mapping of local value -> reason it is invalid", "invalid")
     out, seen = {}, {}
     for local, reason in raw.items():
-        if not isinstance(reason, str) or not reason.strip():
-            raise ConfigError(path, f"local value '{local}' needs a reason (why the value is invalid, shown to "
-                              "the analyst with each rejected row)", "invalid")
         folded = crosswalk_key(local.strip(), trim, case)
         if folded in mapped:
             raise ConfigError(path, f"local value '{local.strip()}' is both mapped (as '{mapped[folded]}' in map) and "
@@ -316,31 +224,16 @@ def crosswalk_key(code: str, trim: bool, case: str) -> str:
     return code.casefold() if case == "fold" else code
 
 
-def _flag(value, path, key) -> bool:
-    if value not in ("true", "false"):
-        raise ConfigError(path, "must be true or false", key)
-    return value == "true"
-
-
 def load_profile(path: Path, ref: Reference) -> Profile:
     path = Path(path)
+    with located(path):
+        return _profile(path, ref)
+
+
+def _profile(path: Path, ref: Reference) -> Profile:
     data, digest = load_yaml(path, strings=True)
-    if not isinstance(data, dict):
-        raise ConfigError(path, "must be a YAML mapping with at least 'agency_ori'")
-    unknown = set(data) - PROFILE_KEYS
-    if unknown:
-        raise ConfigError(path, f"unknown key(s): {', '.join(sorted(unknown))}")
-    ori = data.get("agency_ori")
-    if not isinstance(ori, str) or not ORI_PATTERN.fullmatch(ori):
-        raise ConfigError(path, "must be the agency's nine-character ORI (letters and digits)", "agency_ori")
-    reporting = data.get("reporting_agency_ori", ori)
-    if not isinstance(reporting, str) or not ORI_PATTERN.fullmatch(reporting):
-        raise ConfigError(path, "must be a nine-character ORI (letters and digits)", "reporting_agency_ori")
-    kind = data.get("agency_kind", "local")
-    if kind not in AGENCY_KINDS:
-        raise ConfigError(path, f"must be one of {', '.join(AGENCY_KINDS)}", "agency_kind")
-    columns = _per_table(data.get("columns"), path, "columns", ref)
-    defaults = _per_table(data.get("defaults"), path, "defaults", ref)
+    spec = validated(models.Profile, data, path)
+    columns, defaults = spec.columns.as_dict(), spec.defaults.as_dict()
     for key, per_table, check_values in (("columns", columns, True), ("defaults", defaults, False)):
         for table, entries in per_table.items():
             known = set(ref.columns_of(table))
@@ -355,95 +248,49 @@ def load_profile(path: Path, ref: Reference) -> Profile:
                 raise ConfigError(path, f"both '{seen[canonical]}' and '{rms}' map to '{canonical}'",
                                   f"columns.{table}")
             seen[canonical] = rms
-    paths = data.get("crosswalks") or []
-    if not isinstance(paths, list):
-        raise ConfigError(path, "must be a list of crosswalk file paths", "crosswalks")
-    crosswalks = tuple(load_crosswalk((path.parent / p).resolve(), ref) for p in paths)
+    crosswalks = tuple(load_crosswalk((path.parent / p).resolve(), ref) for p in spec.crosswalks)
     claimed = {}
     for cw in crosswalks:
         for target in cw.targets:
             if target in claimed:
                 raise ConfigError(cw.path, f"column {target[0]}.{target[1]} is already mapped by {claimed[target].name}")
             claimed[target] = cw.path
-    encoding = data.get("encoding", "utf-8")
-    try:
-        "".encode(encoding)
-    except LookupError:
-        raise ConfigError(path, f"unknown text encoding '{encoding}'", "encoding") from None
-    robbery = data.get("justice_counts_robbery", "person")
-    if robbery not in ("person", "property"):
-        raise ConfigError(path, "must be person or property (how Justice Counts counts robbery, 120)",
-                          "justice_counts_robbery")
-    _check_program(data, path)
-    settings = {k: v for k, v in data.items() if k in ("agency_name", "reporting_start", "state_program")}
-    settings["justice_counts_robbery"] = robbery
-    settings["extract_period"] = _extract_period(data.get("extract_period"), path)
-    settings["additional_agency_oris"] = _additional_oris(data.get("additional_agency_oris"), path)
-    layout = _layout(data.get("layout"), path, columns)
+    settings = {k: getattr(spec, k) for k in ("agency_name", "reporting_start", "state_program")
+                if k in spec.model_fields_set}
+    settings["justice_counts_robbery"] = spec.justice_counts_robbery
+    period = spec.extract_period
+    settings["extract_period"] = (period.from_, period.to) if period else None
+    settings["additional_agency_oris"] = tuple(spec.additional_agency_oris)
+    layout = _layout(spec.layout, path, columns)
     if layout.kind != "tables":
         for table in TABLES:  # the incident key is the case number of every table
             if layout.incident_key not in columns[table] and "agency_case_number" not in columns[table].values():
                 columns[table] = {layout.incident_key: "agency_case_number", **columns[table]}
-    parsers = _parsers(data.get("parsers"), path, ref, columns, defaults)
-    source = _source(data.get("source"), path, layout)
-    precedence = _precedence(data.get("precedence"), path, ref)
-    when_blank = _when_blank(data.get("when_blank"), path, ref)
-    return Profile(path=path, agency_ori=ori, reporting_agency_ori=reporting, agency_kind=kind,
-                   crosswalks=crosswalks, columns=columns, defaults=defaults, encoding=encoding,
-                   sha256=digest, settings=settings, layout=layout, parsers=parsers, **source,
-                   precedence=precedence, when_blank=when_blank)
-
-
-def _check_program(data: dict, path: Path) -> None:
-    """state_program and reporting_start (read by `uof status`) are checked when the profile loads, by every
-    command, so a typo stops `uof run` too instead of surfacing months later in `status`."""
-    state_programs = sorted(set(PROGRAMS) - {DEFAULT_PROGRAM})
-    name = data.get("state_program")
-    if name is not None and name not in state_programs:
-        raise ConfigError(path, f"must be one of {', '.join(state_programs)} (leave it out for the federal rules)",
-                          "state_program")
-    start = data.get("reporting_start")
-    if start is not None and not (isinstance(start, str) and re.fullmatch(r"\d{4}-(0[1-9]|1[0-2])", start, re.ASCII)):
-        raise ConfigError(path, "must be a month written YYYY-MM", "reporting_start")
+    parsers = _parsers(data.get("parsers") or {}, path, ref, columns, defaults)
+    single_filter = not isinstance((data.get("source") or {}).get("keep_rows"), list)
+    source = _source(spec.source, path, layout, single_filter)
+    precedence = _precedence(spec.precedence, path, ref)
+    when_blank = _when_blank(spec.when_blank.as_dict(), path, ref)
+    return Profile(path=path, agency_ori=spec.agency_ori,
+                   reporting_agency_ori=spec.reporting_agency_ori or spec.agency_ori, agency_kind=spec.agency_kind,
+                   crosswalks=crosswalks, columns=columns, defaults=defaults, encoding=spec.encoding, sha256=digest,
+                   settings=settings, layout=layout, parsers=parsers, **source, precedence=precedence,
+                   when_blank=when_blank)
 
 
 # ----------------------------------------------------------------------------- layout, parsers, source
 
-def _text_list(value, path, key, minimum: int = 1) -> tuple[str, ...]:
-    if isinstance(value, str):
-        value = [value]
-    if not isinstance(value, list) or len(value) < minimum or not all(isinstance(v, str) and v.strip()
-                                                                       for v in value):
-        raise ConfigError(path, f"must be a list of {'at least ' + str(minimum) + ' ' if minimum > 1 else ''}"
-                          "column names or values (text)", key)
-    return tuple(v.strip() for v in value)
+def _names(value) -> tuple[str, ...]:
+    """A setting the model checked as one name or a list of names, as a tuple of stripped names."""
+    return tuple(v.strip() for v in ([value] if isinstance(value, str) else value))
 
 
-def _text_map(value, path, key) -> dict[str, str]:
-    value = _as_mapping(value, path, key)
-    for k, v in value.items():
-        if not isinstance(v, str):
-            raise ConfigError(path, "values must be single text values", f"{key}.{k}")
-    return {k.strip(): v for k, v in value.items()}
-
-
-def _layout(value, path, columns) -> Layout:
-    if value is None:
+def _layout(spec, path, columns) -> Layout:
+    if spec is None or spec.kind == "tables":
         return Layout()
-    if isinstance(value, str):
-        value = {"kind": value}
-    value = _as_mapping(value, path, "layout")
-    kind = value.get("kind")
-    if kind not in LAYOUTS:
-        raise ConfigError(path, f"must name the layout of the extract: {', '.join(LAYOUTS)}", "layout.kind")
-    unknown = set(value) - LAYOUT_KEYS[kind]
-    if unknown:
-        raise ConfigError(path, f"unknown option(s) for layout {kind}: {', '.join(sorted(unknown))} "
-                          f"(allowed: {', '.join(sorted(LAYOUT_KEYS[kind]))})", "layout")
-    if kind == "tables":
-        return Layout()
+    kind = spec.kind
     case_column = next((rms for rms, c in columns["incidents"].items() if c == "agency_case_number"), None)
-    key = value.get("incident_key", case_column)
+    key = spec.incident_key if spec.incident_key is not None else case_column
     if not isinstance(key, str) or not key.strip():
         raise ConfigError(path, "must name the RMS column that identifies an incident (its case number); "
                           "or map that column to agency_case_number under columns.incidents", "layout.incident_key")
@@ -451,49 +298,36 @@ def _layout(value, path, columns) -> Layout:
     if case_column is not None and case_column != key:
         raise ConfigError(path, f"'{key}' is not the column mapped to agency_case_number under columns.incidents "
                           f"('{case_column}'): the incident key is the case number", "layout.incident_key")
-    separator = value.get("separator", ";")
-    if not isinstance(separator, str) or not separator:
-        raise ConfigError(path, "must be the character(s) separating the entries of a list cell",
-                          "layout.separator")
     segments = {}
     for table in TABLES:
         where = f"layout.{table}"
-        options = _as_mapping(value.get(table), path, where)
-        unknown = set(options) - SEGMENT_KEYS[kind][table]
-        if unknown:
-            allowed = ", ".join(sorted(SEGMENT_KEYS[kind][table])) or "none"
-            raise ConfigError(path, f"unknown option(s) for the {table} of layout {kind}: "
-                              f"{', '.join(sorted(unknown))} (allowed: {allowed})", where)
-        collapse = _text_map(options.get("collapse"), path, f"{where}.collapse")
-        for column, policy in collapse.items():
-            if policy not in COLLAPSE_POLICIES:
-                raise ConfigError(path, f"must be one of {', '.join(COLLAPSE_POLICIES)}", f"{where}.collapse.{column}")
-        seg_key = _text_list(options["key"], path, f"{where}.key") if "key" in options else ()
-        lists = _text_list(options["lists"], path, f"{where}.lists") if "lists" in options else ()
-        if kind == "incident-lists" and table != "incidents" and "lists" not in options and "count" not in options:
+        options = getattr(spec, table)
+        given = options.model_fields_set
+        collapse = {k.strip(): v for k, v in getattr(options, "collapse", {}).items()}
+        seg_key = tuple(getattr(options, "key", None) or ())
+        lists = tuple(getattr(options, "lists", None) or ())
+        if kind == "incident-lists" and table != "incidents" and not given & {"lists", "count"}:
             raise ConfigError(path, "must list the columns holding one entry per "
                               f"{table[:-1]} (position-aligned lists), e.g. lists: [Officers Race, Officers Sex]",
                               f"{where}.lists")
-        several = _text_map(options.get("shared_when_several"), path, f"{where}.shared_when_several")
-        count = options.get("count")
-        if count is not None and (not isinstance(count, str) or not count.strip()):
+        several = {k.strip(): v for k, v in getattr(options, "shared_when_several", {}).items()}
+        count = getattr(options, "count", None)
+        if count is not None and not count.strip():
             raise ConfigError(path, f"must name the incident column holding the number of {table} (the export "
                               f"has no {table[:-1]} columns)", f"{where}.count")
-        if count is not None and (seg_key or "lists" in options or "collapse" in options):
+        if count is not None and given & {"key", "lists", "collapse"}:
             raise ConfigError(path, f"the {table} are built from a count: they have no key, lists or collapse "
                               "of their own", f"{where}.count")
         clash = [c for c in several if c in lists]
         if clash:
             raise ConfigError(path, f"'{clash[0]}' is a list column, not a shared one", f"{where}.shared_when_several")
-        agree = _text_list(options["must_agree"], path, f"{where}.must_agree") if "must_agree" in options else ()
+        agree = tuple(getattr(options, "must_agree", None) or ())
         segments[table] = LayoutSegment(key=seg_key, collapse=collapse, lists=lists, shared_when_several=several,
                                         count=count.strip() if count else None, must_agree=agree)
-    return Layout(kind=kind, incident_key=key, separator=separator, segments=segments)
+    return Layout(kind=kind, incident_key=key, separator=getattr(spec, "separator", ";"), segments=segments)
 
 
 def _check_format(fmt, path, key, parser: str):
-    import datetime as dt
-
     if fmt in EXCEL_FORMATS:
         return
     if not isinstance(fmt, str) or "%" not in fmt:
@@ -516,50 +350,40 @@ def _check_format(fmt, path, key, parser: str):
         raise ConfigError(path, f"'{fmt}' is not a usable date/time format", key)
 
 
-def _parser(entry, path, key, table: str, ref: Reference) -> ParserSpec:
-    entry = _as_mapping(entry, path, key)
-    name = entry.get("parser")
-    if name not in PARSERS:
-        raise ConfigError(path, f"unknown parser '{name}' (parsers: {', '.join(sorted(PARSERS))})", f"{key}.parser")
+def _parser(entry: dict, path, key, table: str, ref: Reference) -> ParserSpec:
+    """One `parsers:` entry, its structure checked by the model: what needs the reference or the table."""
+    name = entry["parser"]
     kind = PARSERS[name]
     if name in ("datetime", "date", "time") and table != "incidents":
         raise ConfigError(path, f"parser {name} writes the incident's date or time: put it under parsers.incidents",
                           f"{key}.parser")
-    allowed = set(COMMON_OPTIONS) | set(kind.required) | set(kind.optional)
-    unknown = set(entry) - allowed
-    if unknown:
-        raise ConfigError(path, f"unknown option(s) for parser {name}: {', '.join(sorted(unknown))} "
-                          f"(allowed: {', '.join(sorted(allowed - {'parser'}))})", key)
-    missing = [o for o in kind.required if o not in entry]
-    if missing:
-        raise ConfigError(path, f"parser {name} needs '{missing[0]}'", key)
     labels = {}
     if kind.inputs == "labels":
         if "column" in entry or "columns" not in entry:
             raise ConfigError(path, f"parser {name} reads 'columns': a mapping of RMS column -> value listed when "
                               "the column says yes", f"{key}.columns")
-        labels = _text_map(entry["columns"], path, f"{key}.columns")
+        labels = {k.strip(): v for k, v in entry["columns"].items()}
         if not labels:
             raise ConfigError(path, "must name at least one column", f"{key}.columns")
         inputs = tuple(labels)
     elif kind.inputs == "columns":
         if "column" in entry:
             raise ConfigError(path, f"parser {name} reads 'columns' (a list), not 'column'", f"{key}.column")
-        inputs = _text_list(entry.get("columns"), path, f"{key}.columns", minimum=2)
+        inputs = _at_least_two(entry.get("columns"), path, f"{key}.columns")
     elif kind.inputs == "column_or_columns" and "columns" in entry:
         if "column" in entry:
             raise ConfigError(path, "give either 'column' (one cell) or 'columns' (several), not both", key)
-        inputs = _text_list(entry["columns"], path, f"{key}.columns", minimum=2)
+        inputs = _at_least_two(entry["columns"], path, f"{key}.columns")
         if name == "coordinates" and len(inputs) != 2:
             raise ConfigError(path, "must name two columns: latitude, longitude", f"{key}.columns")
     else:
         if "columns" in entry:
             raise ConfigError(path, f"parser {name} reads one 'column'", f"{key}.columns")
-        if not isinstance(entry.get("column"), str) or not entry["column"].strip():
+        if not entry.get("column", "").strip():
             raise ConfigError(path, f"parser {name} needs 'column': the RMS column it reads", f"{key}.column")
         inputs = (entry["column"].strip(),)
     default = kind.default_into.get(table, kind.default_into.get("*"))
-    into = _text_list(entry["into"], path, f"{key}.into") if "into" in entry else default
+    into = _names(entry["into"]) if "into" in entry else default
     if into is None:
         raise ConfigError(path, f"parser {name} needs 'into': the element(s) of {table} it writes", key)
     if len(into) not in kind.outputs:
@@ -567,7 +391,7 @@ def _parser(entry, path, key, table: str, ref: Reference) -> ParserSpec:
                   else " or ".join(map(str, kind.outputs)))
         raise ConfigError(path, f"parser {name} writes {counts} element(s), {len(into)} given", f"{key}.into")
     known = set(ref.columns_of(table))
-    when_blank = _text_map(entry.get("when_blank"), path, f"{key}.when_blank")
+    when_blank = {k.strip(): v for k, v in (entry.get("when_blank") or {}).items()}
     for column in (*into, *when_blank):
         if column not in known:
             raise ConfigError(path, f"'{column}' is not a column of table {table}", f"{key}.into"
@@ -581,40 +405,30 @@ def _parser(entry, path, key, table: str, ref: Reference) -> ParserSpec:
             raise ConfigError(path, f"'{lists[0]}' holds a list: split into several elements writes entry i into "
                               "single-valued element i (e.g. [offense1, offense2, offense3]); for a list element "
                               "write into it alone", f"{key}.into")
-    blank = _text_list(entry["blank"], path, f"{key}.blank") if "blank" in entry else ()
+    blank = _names(entry["blank"]) if "blank" in entry else ()
     options = {o: entry.get(o, d) for o, d in kind.optional.items()}
     options.update({o: entry[o] for o in kind.required})
-    for option, value in options.items():
-        where = f"{key}.{option}"
-        if option == "values":
-            options[option] = _text_list(value, path, where)
-        elif option == "format":
-            if value is not None:
-                _check_format(value, path, where, name)
-        elif option == "timezone":
-            problem = zone_problem(value) if value is not None else None
-            if problem:
-                raise ConfigError(path, problem, where)
-        elif option == "trim":
-            _flag(value, path, where)
-        elif option in kind.choices:
-            if value not in kind.choices[option]:
-                raise ConfigError(path, f"must be one of {', '.join(kind.choices[option])}", where)
-        elif value is not None and not isinstance(value, str):  # "" allowed: a blank result
-            raise ConfigError(path, "must be a single text value", where)
-        elif option == "separator" and not value:
-            raise ConfigError(path, "must not be empty", where)
+    if "values" in options:
+        options["values"] = _names(options["values"])
+    if options.get("format") is not None:
+        _check_format(options["format"], path, f"{key}.format", name)
+    problem = zone_problem(options["timezone"]) if options.get("timezone") is not None else None
+    if problem:
+        raise ConfigError(path, problem, f"{key}.timezone")
     return ParserSpec(parser=name, inputs=inputs, into=tuple(into), options=options, blank=blank,
                       when_blank=when_blank, labels=labels, key=key)
 
 
-def _parsers(value, path, ref: Reference, columns, defaults) -> dict[str, tuple[ParserSpec, ...]]:
+def _at_least_two(value, path, key) -> tuple[str, ...]:
+    names = _names(value or ())
+    if len(names) < 2:
+        raise ConfigError(path, "must be a list of at least 2 column names or values (text)", key)
+    return names
+
+
+def _parsers(value: dict, path, ref: Reference, columns, defaults) -> dict[str, tuple[ParserSpec, ...]]:
     out = {t: () for t in TABLES}
-    for table, entries in _as_mapping(value, path, "parsers").items():
-        if table not in TABLES:
-            raise ConfigError(path, f"unknown table '{table}' (expected one of {', '.join(TABLES)})", "parsers")
-        if not isinstance(entries, list):
-            raise ConfigError(path, "must be a list of parser entries (- parser: NAME ...)", f"parsers.{table}")
+    for table, entries in value.items():
         specs = tuple(_parser(e, path, f"parsers.{table}[{i}]", table, ref) for i, e in enumerate(entries))
         written = {}
         mapped = {canonical: rms for rms, canonical in columns[table].items()}
@@ -646,15 +460,12 @@ def _element_key(key: str, path, where: str, ref: Reference) -> list[tuple[str, 
     return pairs
 
 
-def _precedence(value, path, ref: Reference) -> dict:
+def _precedence(value: dict, path, ref: Reference) -> dict:
     """`precedence: {element or table.element: [best, ..., worst]}`; a rank may list several values."""
     out = {t: {} for t in TABLES}
-    for key, ranks in _as_mapping(value, path, "precedence").items():
+    for key, ranks in value.items():
         where = f"precedence.{key}"
-        if not isinstance(ranks, list) or len(ranks) < 2:
-            raise ConfigError(path, "must rank at least two FBI values, best first, e.g. [DEATH, OTHER_SERIOUS_INJURY, "
-                              "NONE, PENDING] (a rank may be a list of values that win together)", where)
-        parsed = tuple(_text_list(r, path, where) for r in ranks)
+        parsed = tuple(tuple(rank) for rank in ranks)
         flat = [v for r in parsed for v in r]
         if len(set(flat)) != len(flat):
             raise ConfigError(path, "names a value twice", where)
@@ -670,11 +481,11 @@ def _precedence(value, path, ref: Reference) -> dict:
     return out
 
 
-def _when_blank(value, path, ref: Reference) -> dict:
+def _when_blank(value: dict, path, ref: Reference) -> dict:
     """`when_blank: {table: {element: VALUE}}`: VALUE where the export's cell is blank (the column exists;
     `defaults` covers a column the export does not have). VALUE must be an FBI value of the element."""
     out = {t: {} for t in TABLES}
-    for table, entries in _per_table(value, path, "when_blank", ref).items():
+    for table, entries in value.items():
         for element, fill in entries.items():
             where = f"when_blank.{table}.{element}"
             info = ref.element(table, element)
@@ -691,69 +502,33 @@ def _when_blank(value, path, ref: Reference) -> dict:
     return out
 
 
-def _source(value, path, layout: Layout) -> dict:
-    value = _as_mapping(value, path, "source")
-    unknown = set(value) - SOURCE_KEYS
-    if unknown:
-        raise ConfigError(path, f"unknown option(s): {', '.join(sorted(unknown))} "
-                          f"(allowed: {', '.join(sorted(SOURCE_KEYS))})", "source")
-    sheet = value.get("sheet")
+def _source(spec, path, layout: Layout, single_filter: bool) -> dict:
+    sheet = spec.sheet
     if sheet is not None:
-        if not isinstance(sheet, str) or not sheet.strip():
+        if not sheet.strip():
             raise ConfigError(path, "must be the name of the workbook sheet holding the export", "source.sheet")
         if layout.kind == "tables":
             raise ConfigError(path, "applies to the one-sheet layouts (flat, incident-lists); the tables layout "
                               "reads the sheets incidents, subjects and officers", "source.sheet")
         sheet = sheet.strip()
-    nulls = value.get("null_values", [])
-    if (not isinstance(nulls, list) or not all(isinstance(v, str) and v.strip() for v in nulls)):
-        raise ConfigError(path, "must be a list of cell texts that mean 'empty' in this export, e.g. "
-                          "[\"NULL\", \"-\", \"N/A\"] (each non-blank; compared case-sensitively after "
-                          "trimming spaces)", "source.null_values")
-    return {"sheet": sheet, "null_values": tuple(dict.fromkeys(v.strip() for v in nulls)),
-            "keep_rows": _row_filters(value.get("keep_rows"), path, layout)}
+    return {"sheet": sheet, "null_values": tuple(dict.fromkeys(v.strip() for v in spec.null_values)),
+            "keep_rows": _row_filters(spec.keep_rows or [], path, layout, single_filter)}
 
 
-def _row_filters(value, path, layout: Layout) -> tuple:
-    """`source.keep_rows`: one condition or a list of them, `{column: C, in: [..]}` or `{column: C,
-    not_in: [..]}`, plus `table:` with the tables layout. A row is kept when every condition holds."""
-    from transforms.source_rows import RowFilter
-
-    if value is None:
-        return ()
-    entries = [value] if isinstance(value, dict) else value
-    if not isinstance(entries, list) or not entries:
-        raise ConfigError(path, "must be a condition {column: NAME, in: [VALUES]} (or not_in), or a list of "
-                          "them", "source.keep_rows")
+def _row_filters(entries: list, path, layout: Layout, single: bool) -> tuple:
+    """`source.keep_rows`: conditions `{column: C, in: [..]}` or `{column: C, not_in: [..]}`, plus `table:` with
+    the tables layout (the model checked their form). A row is kept when every condition holds."""
     out = []
     for i, entry in enumerate(entries):
-        key = f"source.keep_rows[{i}]" if isinstance(value, list) else "source.keep_rows"
-        entry = _as_mapping(entry, path, key)
-        unknown = set(entry) - ROW_FILTER_KEYS
-        if unknown:
-            raise ConfigError(path, f"unknown option(s): {', '.join(sorted(unknown))} "
-                              f"(allowed: {', '.join(sorted(ROW_FILTER_KEYS))})", key)
-        column = entry.get("column")
-        if not isinstance(column, str) or not column.strip():
-            raise ConfigError(path, "needs 'column': the export column the condition reads", key)
-        modes = [m for m in ("in", "not_in") if m in entry]
-        if len(modes) != 1:
-            raise ConfigError(path, "needs exactly one of 'in' (keep rows holding one of these values) or "
-                              "'not_in' (keep rows holding none of them)", key)
-        values = entry[modes[0]]
-        if isinstance(values, str):
-            values = [values]
-        if not isinstance(values, list) or not values or not all(isinstance(v, str) for v in values):
-            raise ConfigError(path, "must be a list of cell values (text; \"\" stands for a blank cell)",
-                              f"{key}.{modes[0]}")
-        table = entry.get("table")
+        key = "source.keep_rows" if single else f"source.keep_rows[{i}]"
         if layout.kind == "tables":
-            if table not in TABLES:
+            if entry.table is None:
                 raise ConfigError(path, f"needs 'table' ({', '.join(TABLES)}): the tables layout reads three "
                                   "tables", key)
-        elif table is not None:
+        elif entry.table is not None:
             raise ConfigError(path, f"'table' applies to the tables layout only; the {layout.kind} layout "
                               "filters the rows of its one sheet", key)
-        out.append(RowFilter(column=column.strip(), values=tuple(dict.fromkeys(v.strip() for v in values)),
-                             keep=modes[0] == "in", table=table))
+        values = entry.in_ if entry.in_ is not None else entry.not_in
+        out.append(RowFilter(column=entry.column.strip(), values=tuple(dict.fromkeys(values)),
+                             keep=entry.in_ is not None, table=entry.table))
     return tuple(out)

@@ -46,6 +46,30 @@ def read_bytes(path: Path) -> bytes:
         raise ConfigError(path, f"cannot be read ({exc.strerror})") from None
 
 
+def key_lines(path: Path) -> dict[str, int]:
+    """Key path (`a.b[0].c`, as ConfigError names keys) -> line number, for each key and list entry of a
+    YAML file; empty when the file cannot be parsed. Read again only to locate an error."""
+    try:
+        root = yaml.compose(read_bytes(path).decode("utf-8-sig"), Loader=_StringLoader)
+    except (ConfigError, UnicodeDecodeError, yaml.YAMLError):
+        return {}
+    lines: dict[str, int] = {}
+
+    def walk(node, prefix: str) -> None:
+        if isinstance(node, yaml.MappingNode):
+            for key_node, value in node.value:
+                key = f"{prefix}.{key_node.value}" if prefix else str(key_node.value)
+                lines.setdefault(key, key_node.start_mark.line + 1)
+                walk(value, key)
+        elif isinstance(node, yaml.SequenceNode):
+            for i, item in enumerate(node.value):
+                lines.setdefault(f"{prefix}[{i}]", item.start_mark.line + 1)
+                walk(item, f"{prefix}[{i}]")
+
+    walk(root, "")
+    return lines
+
+
 def load_yaml(path: Path, *, strings: bool) -> tuple[object, str]:
     """Parse a YAML file; return (data, sha256 of its bytes)."""
     raw = read_bytes(path)
