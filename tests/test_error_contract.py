@@ -209,24 +209,24 @@ def test_archive_that_cannot_be_written_is_a_ledger_error(tmp_path):
 # ----------------------------------------------------------------------------- the command line
 
 def test_internal_error_is_one_line_with_its_code_and_no_value(run_cli, tmp_path, monkeypatch):
-    import flows.cli.main
+    import flows.cli.run_commands
 
-    def boom(args):
+    def boom(*args, **kwargs):
         raise ValueError("subject Jane Doe, 1 Main St")
 
-    monkeypatch.setitem(flows.cli.main.COMMANDS, "run", boom)
+    monkeypatch.setattr(flows.cli.run_commands, "run_month", boom)
     code, _, stderr = run(run_cli, tmp_path)
     assert code == 2 and stderr.startswith("uof: error UOF-INTERNAL: internal error (ValueError)")
     assert "Jane" not in stderr and stderr.count("\n") == 1
 
 
 def test_a_closed_pipe_ends_quietly_in_process(run_cli, tmp_path, monkeypatch):
-    import flows.cli.main
+    import flows.cli.run_commands
 
-    def reader_went_away(args):
+    def reader_went_away(*args, **kwargs):
         raise BrokenPipeError(32, "Broken pipe")
 
-    monkeypatch.setitem(flows.cli.main.COMMANDS, "run", reader_went_away)
+    monkeypatch.setattr(flows.cli.run_commands, "run_month", reader_went_away)
     code, stdout, stderr = run(run_cli, tmp_path)
     assert (code, stderr) == (EXIT_CODES["closed-pipe"], "")
 

@@ -15,18 +15,24 @@ counts, never the values of free-text or personal columns. See docs/crosswalk-to
 from __future__ import annotations
 
 import dataclasses
-
 import os
 import tempfile
 import textwrap
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import click
 import pandas as pd
 import yaml
 
+from flows.cli.options import CONTEXT, example, global_options, profile_option, source_option, uof_command
+from flows.cli.render import Output, records
+from flows.config.load import load_profile, load_reference
+from flows.config.yamlio import load_yaml
 from flows.errors import UsageError
+from flows.io.extract import read_extract
 from flows.io.write import check_output_folder
+from flows.pipeline.engine import step
 from transforms.crosswalk_survey import CodedColumn, coded_columns, crosswalk_maps, survey
 
 EXIT_UNMAPPED = 1
@@ -45,13 +51,10 @@ class Surveyed:
     owner: dict[tuple[str, str], object]  # (table, column) -> Crosswalk covering it
 
 
-def _survey(args) -> Surveyed:
-    from flows.config.load import load_profile, load_reference
-    from flows.io.extract import read_extract
-
+def _survey(profile_path: str, source: str) -> Surveyed:
     ref = load_reference()
-    profile = load_profile(Path(args.profile), ref)  # invalid crosswalk targets stop here (exit 2)
-    extract = read_extract(Path(args.source), profile, ref)
+    profile = load_profile(Path(profile_path), ref)  # invalid crosswalk targets stop here (exit 2)
+    extract = step(read_extract, Path(source), profile, ref)
     # an element with a precedence is crosswalked entry by entry (rows that disagree, list cells)
     columns = [dataclasses.replace(c, multi=True) if c.column in profile.precedence.get(c.table, {}) else c
                for c in coded_columns(ref)]
@@ -126,8 +129,6 @@ def _aggregate(rows: pd.DataFrame) -> pd.DataFrame:
 
 
 def _skeletons(s: Surveyed, chosen: set[tuple[str, str]]) -> list[Skeleton]:
-    from flows.config.yamlio import load_yaml
-
     by_target = {(c.table, c.column): c for c in s.columns}
     rows = s.table
     key = list(zip(rows["table"], rows["column"]))
@@ -304,31 +305,38 @@ def _status(row) -> str:
     return "FBI value" if row.fbi_value else "UNMAPPED (no crosswalk; not an FBI value)"
 
 
-def _cmd_scaffold(args) -> int:
-    s = _survey(args)
-    chosen = _selected(s.columns, args.element)
-    rows = s.table[[t in chosen for t in zip(s.table["table"], s.table["column"])]]
-    source_name = Path(args.source).name
+def _column_listing(s: Surveyed, rows: pd.DataFrame) -> list[dict]:
+    """Per coded column holding values: where it comes from, its crosswalk, and its local codes with counts."""
     by_target = {(c.table, c.column): c for c in s.columns}
-    print(f"Local codes of the coded columns in {source_name} (counts are rows):")
-    if rows.empty:
-        print("  (no coded column of the extract holds a value)")
+    listing = []
     for (table, column), mine in rows.groupby(["table", "column"], sort=False):
-        col = by_target[(table, column)]
         cw = s.owner.get((table, column))
-        cover = f"crosswalk {cw.path.name}" if cw is not None else "no crosswalk"
-        where = s.sources.get(table)
-        print(f"{table}.{column} ({col.element_id}, RMS column {_rms(s, table, column)}"
-              + (f" of {where}" if where else "") + f"), {cover}: {len(mine)} distinct code(s)")
-        width = max(len(v) for v in mine["value"])
-        for row in mine.itertuples(index=False):
-            target = f" -> {row.target or '(no FBI value)'}" if row.mapped else ""
-            print(f"  {row.count:>7}  {row.value.ljust(width)}  {_status(row)}{target}")
-    skeletons = _skeletons(s, chosen)
-    if not skeletons:
-        print("Nothing to fill in: every local code is mapped or already an FBI value; no file written.")
-        return 0
-    out_dir = Path(args.out_dir) if args.out_dir else s.profile.path.parent / SCAFFOLD_DIR
+        listing.append({
+            "table": table, "column": column, "element_id": by_target[(table, column)].element_id,
+            "rms_column": _rms(s, table, column), "source": s.sources.get(table),
+            "crosswalk": None if cw is None else cw.path.name,
+            "codes": [{"local_code": row.value, "rows": int(row.count), "status": _status(row),
+                       "mapped": bool(row.mapped), "target": (row.target or None) if row.mapped else None}
+                      for row in mine.itertuples(index=False)]})
+    return listing
+
+
+def _print_listing(ui: Output, listing: list[dict], source_name: str) -> None:
+    ui.say(f"Local codes of the coded columns in {source_name} (counts are rows):")
+    if not listing:
+        ui.say("  (no coded column of the extract holds a value)")
+    for col in listing:
+        cover = f"crosswalk {col['crosswalk']}" if col["crosswalk"] else "no crosswalk"
+        ui.say(f"{col['table']}.{col['column']} ({col['element_id']}, RMS column {col['rms_column']}"
+               + (f" of {col['source']}" if col["source"] else "") + f"), {cover}: {len(col['codes'])} distinct code(s)")
+        width = max(len(code["local_code"]) for code in col["codes"])
+        for code in col["codes"]:
+            target = f" -> {code['target'] or '(no FBI value)'}" if code["mapped"] else ""
+            ui.say(f"  {code['rows']:>7}  {code['local_code'].ljust(width)}  {code['status']}{target}")
+
+
+def _write_skeletons(s: Surveyed, skeletons: list[Skeleton], out_dir: Path, force: bool, source_name: str) -> list[Path]:
+    """Write the skeletons to `out_dir`: never over a crosswalk in use, nor (without --force) over a skeleton."""
     paths = [out_dir / sk.file_name for sk in skeletons]
     live = {cw.path.resolve() for cw in s.profile.crosswalks}
     in_use = [p for p in paths if p.resolve() in live]
@@ -336,7 +344,7 @@ def _cmd_scaffold(args) -> int:
         raise UsageError(f"{in_use[0]} is one of the profile's crosswalks: scaffold never writes over a crosswalk "
                          "in use; give another --out-dir")
     existing = [p for p in paths if p.exists()]
-    if existing and not args.force:
+    if existing and not force:
         more = f" (and {len(existing) - 1} more)" if len(existing) > 1 else ""
         raise UsageError(f"{existing[0]} already exists{more}: scaffold never overwrites a skeleton that may "
                          "hold your edits; move it away, choose another --out-dir, or add --force to replace it")
@@ -344,76 +352,128 @@ def _cmd_scaffold(args) -> int:
     out_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
     for sk, path in zip(skeletons, paths):
         _write_private(path, _render(sk, s, source_name))
-    print(f"Wrote {len(skeletons)} crosswalk skeleton(s) to {out_dir}:")
+    return paths
+
+
+@click.group("crosswalk", context_settings=CONTEXT, epilog=example(
+    "uof crosswalk check --profile data/sample/agency.yaml --source data/sample/rms_extract.xlsx"))
+@global_options
+def crosswalk_group() -> None:
+    """List local codes, write crosswalk skeletons, check crosswalk coverage (see docs/crosswalk-tooling.md)."""
+
+
+@uof_command("scaffold", "uof crosswalk scaffold --profile data/sample/agency.yaml --source "
+             "data/sample/rms_extract.xlsx --element gender location_type", options=[
+                 profile_option(), source_option,
+                 click.option("--out-dir", default=None, metavar="DIR",
+                              help=f"folder for the skeletons (default: <profile folder>/{SCAFFOLD_DIR}/)"),
+                 click.option("--element", multiple=True, metavar="NAME",
+                              help="only these elements (gender, subjects.gender, offense, ...): several may "
+                                   "follow one --element"),
+                 click.option("--force", is_flag=True, help="replace skeleton files that already exist"),
+                 click.argument("more_elements", nargs=-1, metavar="")])
+def scaffold_command(ui: Output, profile, source, out_dir, element, force, more_elements, fmt) -> int:
+    """List the local codes of every coded column and write YAML skeletons for the codes left to map.
+
+    Only coded columns are listed (their local codes and row counts), never free-text or personal columns.
+    Exit 0, or 2 on an error (a skeleton that exists already needs --force).
+    """
+    if more_elements and not element:
+        raise click.UsageError(f"unexpected argument '{more_elements[0]}' (elements follow --element)")
+    with ui.progress():
+        s = _survey(profile, source)
+    chosen = _selected(s.columns, [*element, *more_elements] or None)
+    rows = s.table[[t in chosen for t in zip(s.table["table"], s.table["column"])]]
+    source_name = Path(source).name
+    listing = _column_listing(s, rows)
+    if fmt != "json":
+        _print_listing(ui, listing, source_name)
+    skeletons = _skeletons(s, chosen)
+    folder = Path(out_dir) if out_dir else s.profile.path.parent / SCAFFOLD_DIR
+    paths = _write_skeletons(s, skeletons, folder, force, source_name) if skeletons else []
+    if fmt == "json":
+        ui.data({"command": "crosswalk scaffold", "source": source_name, "columns": listing,
+                 "out_dir": str(folder) if paths else None,
+                 "written": [{"file": str(path), "to_fill": len(sk.to_fill),
+                              "completes": sk.crosswalk.path.name if sk.crosswalk is not None else None}
+                             for sk, path in zip(skeletons, paths)]})
+        return 0
+    if not skeletons:
+        ui.say("Nothing to fill in: every local code is mapped or already an FBI value; no file written.")
+        return 0
+    ui.say(f"Wrote {len(skeletons)} crosswalk skeleton(s) to {folder}:")
     for sk, path in zip(skeletons, paths):
         what = f"completes {sk.crosswalk.path.name}" if sk.crosswalk is not None else "new crosswalk"
-        print(f"  {path.name}: {len(sk.to_fill)} local code(s) to fill in ({what})")
-    print('Fill in every "" (an entry left "" is an error when the profile loads), add the files to the '
-          "profile's crosswalks, then run `uof crosswalk check`.")
+        ui.say(f"  {path.name}: {len(sk.to_fill)} local code(s) to fill in ({what})")
+    ui.say('Fill in every "" (an entry left "" is an error when the profile loads), add the files to the '
+           "profile's crosswalks, then run `uof crosswalk check`.")
     return 0
 
 
-def _cmd_check(args) -> int:
-    s = _survey(args)
+@uof_command("check", "uof crosswalk check --profile data/sample/agency.yaml --source data/sample/rms_extract.xlsx",
+             options=[profile_option(), source_option])
+def check_command(ui: Output, profile, source, fmt) -> int:
+    """List the local codes no crosswalk maps, without running a month.
+
+    Exit 0 when every local code is mapped, marked invalid or already an FBI value; 1 when some is unmapped
+    (the monthly run would reject the rows holding it); 2 on an error.
+    """
+    with ui.progress():
+        s = _survey(profile, source)
     rows = s.table
     bad = rows[rows["unmapped"]]
     n_columns = rows.groupby(["table", "column"]).ngroups
     invalid = rows[rows["invalid"]]
-    if bad.empty:
-        print(f"crosswalk check: every local code of the {n_columns} coded column(s) holding values is mapped "
-              f"by a crosswalk, marked invalid or already an FBI value ({len(s.profile.crosswalks)} crosswalk(s) "
-              "in the profile)")
-        _print_invalid(s, invalid)
-        return 0
-    header = ("table", "column", "RMS column", "local code", "rows", "problem")
-    lines = []
+    unmapped = []
     for row in bad.itertuples(index=False):
         cw = s.owner.get((row.table, row.column))
         if cw is not None:
             problem = f"missing from crosswalk {cw.path.name}" + (" (also an FBI value)" if row.fbi_value else "")
         else:
             problem = "no crosswalk and not an FBI value"
-        lines.append((_table_label(s, row.table), row.column, _rms(s, row.table, row.column), row.value,
-                      str(row.count), problem))
+        unmapped.append({"table": row.table, "source": s.sources.get(row.table), "column": row.column,
+                         "rms_column": _rms(s, row.table, row.column), "local_code": row.value,
+                         "rows": int(row.count), "problem": problem})
+    exit_code = EXIT_UNMAPPED if unmapped else 0
+    if fmt == "json":
+        ui.data({"command": "crosswalk check", "exit_code": exit_code, "coded_columns": n_columns,
+                 "crosswalks": len(s.profile.crosswalks), "unmapped": unmapped,
+                 "invalid": records(pd.DataFrame({
+                     "table": invalid["table"], "column": invalid["column"],
+                     "rms_column": [_rms(s, t, c) for t, c in zip(invalid["table"], invalid["column"])],
+                     "local_code": invalid["value"], "rows": invalid["count"].astype(int),
+                     "reason": invalid["reason"]}))})
+        return exit_code
+    if not unmapped:
+        ui.say(f"crosswalk check: every local code of the {n_columns} coded column(s) holding values is mapped "
+               f"by a crosswalk, marked invalid or already an FBI value ({len(s.profile.crosswalks)} crosswalk(s) "
+               "in the profile)")
+        _print_invalid(ui, s, invalid)
+        return 0
+    header = ("table", "column", "RMS column", "local code", "rows", "problem")
+    lines = [(_table_label(s, u["table"]), u["column"], u["rms_column"], u["local_code"], str(u["rows"]), u["problem"])
+             for u in unmapped]
     widths = [max(len(x[i]) for x in [header, *lines]) for i in range(len(header))]
-    print(f"crosswalk check: {len(bad)} unmapped local code(s) in {bad.groupby(['table', 'column']).ngroups} "
-          f"of {n_columns} coded column(s); the monthly run would reject the rows holding them:")
+    ui.say(f"crosswalk check: {len(bad)} unmapped local code(s) in {bad.groupby(['table', 'column']).ngroups} "
+           f"of {n_columns} coded column(s); the monthly run would reject the rows holding them:")
     for line in [header, *lines]:
-        print("  " + "  ".join(v.rjust(w) if i == 4 else v.ljust(w) for i, (v, w) in enumerate(zip(line, widths)))
-              .rstrip())
-    print("Add them to the crosswalks (`uof crosswalk scaffold` writes the entries to fill in).")
-    _print_invalid(s, invalid)
-    return EXIT_UNMAPPED
+        ui.say("  " + "  ".join(v.rjust(w) if i == 4 else v.ljust(w) for i, (v, w) in enumerate(zip(line, widths)))
+               .rstrip())
+    ui.say("Add them to the crosswalks (`uof crosswalk scaffold` writes the entries to fill in).")
+    _print_invalid(ui, s, invalid)
+    return exit_code
 
 
-def _print_invalid(s: Surveyed, invalid: pd.DataFrame) -> None:
+def _print_invalid(ui: Output, s: Surveyed, invalid: pd.DataFrame) -> None:
     """The known-bad values found: configured, but the run rejects the rows holding them."""
     if invalid.empty:
         return
-    print(f"{len(invalid)} local value(s) marked invalid by a crosswalk; the monthly run rejects the "
-          f"{int(invalid['count'].sum())} row(s) holding them (XW-INVALID) until they are corrected in the RMS:")
+    ui.say(f"{len(invalid)} local value(s) marked invalid by a crosswalk; the monthly run rejects the "
+           f"{int(invalid['count'].sum())} row(s) holding them (XW-INVALID) until they are corrected in the RMS:")
     for row in invalid.itertuples(index=False):
-        print(f"  {row.table}.{row.column} (RMS column {_rms(s, row.table, row.column)}) '{row.value}': "
-              f"{row.count} row(s), {row.reason}")
+        ui.say(f"  {row.table}.{row.column} (RMS column {_rms(s, row.table, row.column)}) '{row.value}': "
+               f"{row.count} row(s), {row.reason}")
 
 
-def _cmd_crosswalk(args) -> int:
-    return {"scaffold": _cmd_scaffold, "check": _cmd_check}[args.crosswalk_command](args)
-
-
-def register(sub) -> dict:
-    cw = sub.add_parser("crosswalk", help="list local codes, write crosswalk skeletons, check crosswalk coverage")
-    cw_sub = cw.add_subparsers(dest="crosswalk_command", required=True, metavar="{scaffold,check}")
-    sc = cw_sub.add_parser("scaffold", help="list the local codes of every coded column and write YAML "
-                                            "skeletons for the codes left to map")
-    sc.add_argument("--profile", required=True, help="agency profile YAML")
-    sc.add_argument("--source", required=True, help="RMS extract")
-    sc.add_argument("--out-dir", default=None,
-                    help=f"folder for the skeletons (default: <profile folder>/{SCAFFOLD_DIR}/)")
-    sc.add_argument("--element", nargs="+", action="extend", default=None, metavar="NAME",
-                    help="only these elements (gender, subjects.gender, offense, ...)")
-    sc.add_argument("--force", action="store_true", help="replace skeleton files that already exist")
-    ck = cw_sub.add_parser("check", help="list local codes no crosswalk maps (exit 1 if any), without running a month")
-    ck.add_argument("--profile", required=True, help="agency profile YAML")
-    ck.add_argument("--source", required=True, help="RMS extract")
-    return {"crosswalk": _cmd_crosswalk}
+crosswalk_group.add_command(scaffold_command)
+crosswalk_group.add_command(check_command)

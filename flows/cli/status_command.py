@@ -6,12 +6,19 @@ there is no ledger where the command looks (a mistyped --out must not read as "e
 """
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
+import click
 import pandas as pd
 
+from flows.cli.options import as_of_option, ledger_path, now_arg, profile_option, uof_command
+from flows.cli.render import Output
+from flows.config.load import load_profile, load_reference
 from flows.errors import ConfigError, UsageError
+from flows.io.ledger import Ledger, agency_ledger
+from transforms.coverage import MONTH
+from transforms.deadlines import (DEFAULT_PROGRAM, PROGRAMS, first_reporting_month, month_status, reporting_months,
+                                  review_summary, status_summary)
 
 EXIT_OVERDUE = 3
 RUN_COLUMNS = ["run_id", "run_seq", "month", "as_of", "kind", "exit_code", "status", "submitted_at", "folder",
@@ -22,9 +29,6 @@ MESSAGE_COLUMNS = ["run_id", "seq", "kind", "month", "incident_date", "agency_ca
 
 def program_of(profile):
     """The profile's reporting program and first month, checked (ConfigError on a bad value)."""
-    from flows.cli.main import MONTH
-    from transforms.deadlines import DEFAULT_PROGRAM, PROGRAMS, first_reporting_month
-
     state_programs = sorted(set(PROGRAMS) - {DEFAULT_PROGRAM})
     name = profile.settings.get("state_program")
     if name is not None and name not in state_programs:
@@ -40,20 +44,15 @@ def program_of(profile):
 
 def read_ledger(path: Path, agency_ori: str) -> tuple[pd.DataFrame, pd.DataFrame]:
     """(runs, messages) of the ledger; both empty when no run was ever recorded there."""
-    from flows.io.ledger import Ledger
-
     if not path.exists():
         return pd.DataFrame(columns=RUN_COLUMNS), pd.DataFrame(columns=MESSAGE_COLUMNS)
-    ledger = Ledger(path)
-    try:
+    with Ledger(path) as ledger:
         runs, messages = ledger.runs(), ledger.messages()
         if not runs.empty:
             owner = ledger.run(runs["run_id"].iloc[-1]).agency_ori
             if owner != agency_ori:
                 raise UsageError(f"ledger {path} holds the runs of agency {owner}, not {agency_ori}: "
                                  "give the profile of that agency or its own ledger")
-    finally:
-        ledger.close()
     return runs, messages
 
 
@@ -109,49 +108,43 @@ def no_ledger(path: Path, out: str | None, agency_ori: str) -> str:
             "--state; an agency that has never run `uof run` has nothing to show yet")
 
 
-def _cmd_status(args) -> int:
-    from flows.cli.main import now_arg
-    from flows.cli.ledger_commands import ledger_path
-    from flows.config.load import load_profile, load_reference
-    from transforms.deadlines import month_status, reporting_months, review_summary, status_summary
+@uof_command("status", "uof status --profile data/sample/agency.yaml --out out/",
+             "uof status --profile data/sample/agency.yaml --state out/PA0230100/ledger.sqlite --format json",
+             formats=("table", "text", "json"), default_format="table", options=[
+                 profile_option(help_text="agency profile YAML (reporting_start, state_program)"),
+                 click.option("--out", default=None, metavar="DIR",
+                              help="output folder of the runs (ledger OUT/<agency_ori>/ledger.sqlite)"),
+                 click.option("--state", default=None, metavar="LEDGER", help="ledger file (instead of --out)"),
+                 as_of_option("moment to judge the deadlines at, YYYY-MM-DDTHH:MM:SS (default: now)")])
+def status_command(ui: Output, profile, out, state, as_of, fmt) -> int:
+    """Per month: incidents at the FBI, zero report, uploads pending, rejected, missing months, due dates.
 
-    profile = load_profile(Path(args.profile), load_reference())
-    program, first_month = program_of(profile)
-    # as `ledger_path`: --state, else OUT/<agency_ori>/ledger.sqlite (without loading the profile twice)
-    path = Path(args.out) / profile.agency_ori / "ledger.sqlite" if args.out else ledger_path(args)
-    as_of = args.as_of or now_arg()
+    Counts only, never case numbers. Exit 0 when nothing is overdue, 3 when some month is overdue, 2 on an
+    error (among them: no ledger where the command looks).
+    """
+    if out and state:
+        raise click.UsageError("--out and --state exclude each other: give one")
+    loaded = load_profile(Path(profile), load_reference())
+    program, first_month = program_of(loaded)
+    path = agency_ledger(out, loaded.agency_ori) if out else ledger_path(None, state, None)
+    as_of = as_of or now_arg()
     if not path.exists():
-        raise UsageError(no_ledger(path, args.out, profile.agency_ori))
-    runs, messages = read_ledger(path, profile.agency_ori)
+        raise UsageError(no_ledger(path, out, loaded.agency_ori))
+    runs, messages = read_ledger(path, loaded.agency_ori)
     months = reporting_months(first_month, pd.Timestamp(as_of))
     frame = month_status(months, runs, messages, program, pd.Timestamp(as_of))
     summary = {**status_summary(frame), **review_summary(frame)}
     exit_code = EXIT_OVERDUE if summary["overdue"] else 0
-    if args.format == "json":
-        head = {"agency_ori": profile.agency_ori, "program": program.name, "as_of": as_of,
+    if fmt == "json":
+        head = {"agency_ori": loaded.agency_ori, "program": program.name, "as_of": as_of,
                 "first_month": first_month, "exit_code": exit_code}
-        print(json.dumps(status_document(frame, summary, head), indent=2))
+        ui.data(status_document(frame, summary, head))
         return exit_code
     span = (f"months {frame['month'].iloc[0]} to {frame['month'].iloc[-1]}" if len(frame)
             else f"no complete month since {first_month}")
-    print(f"{profile.agency_ori}: {program.name} rules, {span}, as of {as_of}"
-          + ("" if len(runs) else f" (ledger {path} holds no run yet)"))
+    ui.say(f"{loaded.agency_ori}: {program.name} rules, {span}, as of {as_of}"
+           + ("" if len(runs) else f" (ledger {path} holds no run yet)"))
     if len(frame):
-        print(status_table(frame, with_final_due=program.arrears_until_april))
-    print(summary_line(summary))
+        ui.say(status_table(frame, with_final_due=program.arrears_until_april))
+    ui.say(summary_line(summary))
     return exit_code
-
-
-def register(sub) -> dict:
-    from flows.cli.main import as_of_arg
-
-    status = sub.add_parser("status", help="per month: incidents at the FBI, zero report, uploads pending, "
-                            "missing months, due dates; exit 3 when a month is overdue")
-    status.add_argument("--profile", required=True, help="agency profile YAML (reporting_start, state_program)")
-    where = status.add_mutually_exclusive_group()
-    where.add_argument("--out", default=None, help="output folder of the runs (ledger OUT/<agency_ori>/ledger.sqlite)")
-    where.add_argument("--state", default=None, help="ledger file")
-    status.add_argument("--as-of", type=as_of_arg, default=None,
-                        help="moment to judge the deadlines at, YYYY-MM-DDTHH:MM:SS (default: now)")
-    status.add_argument("--format", choices=("table", "json"), default="table", help="output format (default: table)")
-    return {"status": _cmd_status}
