@@ -28,12 +28,14 @@ def pytest_addoption(parser):
 
 
 def pytest_configure(config):
-    """For the whole run: no PREFECT_* from the caller's shell (no API of theirs gets our flow runs) and a
-    private PREFECT_HOME, so nothing is written to the real ~/.prefect. Set before any test imports prefect."""
+    """For the whole run: no PREFECT_* from the caller's shell (no API of theirs gets our flow runs), a
+    private PREFECT_HOME, so nothing is written to the real ~/.prefect, and DO_NOT_TRACK (importing prefect
+    otherwise starts its SDK telemetry). Set before any test imports prefect."""
     config.stash[_ENV_AT_START] = (dict(os.environ), tempfile.mkdtemp(prefix="uof-test-prefect-home-"))
     for key in [k for k in os.environ if k.startswith("PREFECT_")]:
         del os.environ[key]
     os.environ["PREFECT_HOME"] = config.stash[_ENV_AT_START][1]
+    os.environ["DO_NOT_TRACK"] = "1"
 
 
 def pytest_unconfigure(config):
