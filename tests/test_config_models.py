@@ -112,6 +112,14 @@ def test_shipped_crosswalk_passes_its_json_schema(path):
     assert schema_errors("crosswalk", editor_view(path)) == []
 
 
+@pytest.mark.parametrize("path, kind", [*((p, "profile") for p in PROFILES), *((p, "crosswalk") for p in CROSSWALKS)],
+                         ids=lambda p: p if isinstance(p, str) else f"{p.parent.name}/{p.name}")
+def test_shipped_files_name_their_schema_for_editors(path, kind):
+    first = path.read_text(encoding="utf-8").splitlines()[0]
+    assert first.startswith("# yaml-language-server: $schema=")
+    assert (path.parent / first.split("=", 1)[1]).resolve() == JSON_DIR / f"{kind}.schema.json"
+
+
 @pytest.mark.parametrize("name", sorted(config_models.REFERENCE_MODELS))
 def test_reference_file_passes_its_json_schema(name):
     document = yaml.safe_load((MAPPINGS_DIR / name).read_text(encoding="utf-8"))
