@@ -168,8 +168,11 @@ def test_migration_upgrades_an_old_ledger_without_losing_history(tmp_path):
     first = [ledger.run(r).first_number for r in runs["run_id"]]
     reporting = [ledger.run(r).reporting_ori for r in runs["run_id"]]
     last = ledger.last_file_number("PA0230100")
+    states = [ledger.run(r).state for r in runs["run_id"]]
+    chain = ledger.chain_problems()
     ledger.close()
-    assert version == len(MIGRATIONS) == 2
+    assert version == len(MIGRATIONS) == 3
+    assert states == ["complete", "complete"] and chain == []  # schema 3: old runs enter the hash chain
     assert runs["run_id"].tolist() == ["2025-10-001", "2025-10-002"]
     assert list(zip(messages["action"], messages["agency_case_number"], messages["file_name"])) == [
         ("AddOnly", "A-1", "PA0230100_20251105_0930_0001.json"), ("AddOnly", "B-2", "PA0230100_20251105_0930_0002.json"),

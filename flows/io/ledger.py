@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import fcntl
+import hashlib
 import json
 import os
 import sqlite3
@@ -73,7 +74,23 @@ MIGRATIONS = [
         WHERE uof_file_number(file_name) IS NOT NULL GROUP BY uof_file_ori(file_name);
     UPDATE runs SET reporting_ori = json_extract(manifest, '$.reporting_agency_ori');
     """,
+    # 3: crash consistency and a hash chain. A run is recorded as 'writing' before its folder is written and
+    # becomes 'complete' once it is; a run found 'writing' at the next start is adopted (its files are on disk,
+    # whole) or 'abandoned' (they are not); its run id is never given again. Each run record carries the hash of
+    # the one before (prev_hash) and of itself with its messages (record_hash): `uof verify` recomputes them.
+    """
+    ALTER TABLE runs ADD COLUMN state TEXT NOT NULL DEFAULT 'complete';
+    ALTER TABLE runs ADD COLUMN prev_hash TEXT;
+    ALTER TABLE runs ADD COLUMN record_hash TEXT;
+    """,
 ]
+RUN_STATES = ("writing", "complete", "abandoned")
+# What a run record's hash covers: everything recorded when it was produced (not its submission status,
+# which `mark-submitted` changes later).
+HASHED_RUN_COLUMNS = ("run_id", "run_seq", "agency_ori", "month", "as_of", "kind", "tool_version", "folder",
+                      "exit_code", "manifest", "reporting_ori", "first_number")
+HASHED_MESSAGE_COLUMNS = ("seq", "kind", "agency_ori", "month", "incident_date", "agency_case_number", "action",
+                          "content_sha256", "file_name")
 
 def ledger_file(state) -> Path:
     """`--state` names the ledger file, or a folder to keep `ledger.sqlite` (and the archive) in."""
@@ -106,6 +123,7 @@ class RunRecord:
     submitted_at: str | None
     reporting_ori: str | None = None
     first_number: int | None = None  # of the run's first JSON file; NULL before schema 2 or without messages
+    state: str = "complete"  # RUN_STATES
 
 
 def _connect(path: Path) -> sqlite3.Connection:
@@ -139,6 +157,28 @@ def migrate(conn: sqlite3.Connection, path: Path) -> None:
             if conn.in_transaction:
                 conn.execute("ROLLBACK")
             raise
+        if number == 2:  # runs recorded before schema 3 enter the chain in their order
+            conn.execute("BEGIN IMMEDIATE")
+            prev = None
+            for (run_id,) in conn.execute("SELECT run_id FROM runs ORDER BY run_seq").fetchall():
+                prev = _seal(conn, run_id, prev)
+            conn.execute("COMMIT")
+
+
+def record_hash(conn: sqlite3.Connection, run_id: str, prev_hash: str | None) -> str:
+    """SHA-256 of the run record as stored, its messages in order, and the hash of the record before it."""
+    run = conn.execute(f"SELECT {', '.join(HASHED_RUN_COLUMNS)} FROM runs WHERE run_id = ?", (run_id,)).fetchone()
+    messages = conn.execute(f"SELECT {', '.join(HASHED_MESSAGE_COLUMNS)} FROM messages WHERE run_id = ? "
+                            "ORDER BY seq", (run_id,)).fetchall()
+    body = {"prev_hash": prev_hash, "run": list(run), "messages": [list(m) for m in messages]}
+    return hashlib.sha256(json.dumps(body, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+                          .encode("utf-8")).hexdigest()
+
+
+def _seal(conn: sqlite3.Connection, run_id: str, prev_hash: str | None) -> str:
+    digest = record_hash(conn, run_id, prev_hash)
+    conn.execute("UPDATE runs SET prev_hash = ?, record_hash = ? WHERE run_id = ?", (prev_hash, digest, run_id))
+    return digest
 
 
 class Ledger:
@@ -173,7 +213,7 @@ class Ledger:
         return self._frame(
             f"SELECT {columns}, r.run_seq, m.seq FROM messages m JOIN runs r USING (run_id) "
             # the profile agency's runs: their incident messages may carry an additional agency's ORI (I1)
-            f"WHERE m.kind = ? AND r.agency_ori = ? AND m.month IN ({marks}){limit}", params)
+            f"WHERE m.kind = ? AND r.agency_ori = ? AND r.state = 'complete' AND m.month IN ({marks}){limit}", params)
 
     def incident_history(self, agency_ori: str, months: list[str], before_seq: int | None = None) -> pd.DataFrame:
         """Every incident message of `months` (before run `before_seq`, for replays)."""
@@ -192,7 +232,7 @@ class Ledger:
     def run(self, run_id: str) -> RunRecord:
         row = self.conn.execute(
             "SELECT run_id, run_seq, agency_ori, month, as_of, kind, tool_version, folder, exit_code, manifest, "
-            "status, submitted_at, reporting_ori, first_number FROM runs WHERE run_id = ?", (run_id,)).fetchone()
+            "status, submitted_at, reporting_ori, first_number, state FROM runs WHERE run_id = ?", (run_id,)).fetchone()
         if row is None:
             raise LedgerError(f"no run '{run_id}' in ledger {self.path}")
         values = list(row)
@@ -200,7 +240,8 @@ class Ledger:
         return RunRecord(*values)
 
     def runs(self, month: str | None = None) -> pd.DataFrame:
-        where, params = ("WHERE month = ?", (month,)) if month else ("", ())
+        """The complete runs (of `month`), in order; a run interrupted before its files were whole is not listed."""
+        where, params = ("WHERE state = 'complete' AND month = ?", (month,)) if month else ("WHERE state = 'complete'", ())
         return self._frame("SELECT run_id, run_seq, month, as_of, kind, exit_code, status, submitted_at, folder, "
                            "json_extract(manifest, '$.incidents.rejected') AS rejected, "
                            "json_extract(manifest, '$.incidents.undecided') AS undecided "
@@ -214,7 +255,7 @@ class Ledger:
         if run_id:
             clauses.append("m.run_id = ?")
             params.append(run_id)
-        where = ("WHERE " + " AND ".join(clauses)) if clauses else ""
+        where = "WHERE " + " AND ".join(["r.state = 'complete'", *clauses])
         return self._frame(
             "SELECT m.run_id, m.seq, m.kind, m.month, m.incident_date, m.agency_case_number, m.action, "
             "m.content_sha256, m.file_name, m.status, r.run_seq FROM messages m JOIN runs r USING (run_id) "
@@ -224,12 +265,13 @@ class Ledger:
         """Runs of `month` that emitted messages and were never marked submitted (run_id, month, messages)."""
         return self._frame(
             "SELECT r.run_id, r.month, COUNT(*) AS messages FROM runs r JOIN messages m USING (run_id) "
-            "WHERE r.agency_ori = ? AND r.month = ? AND r.status = 'generated' GROUP BY r.run_id "
+            "WHERE r.agency_ori = ? AND r.month = ? AND r.status = 'generated' AND r.state = 'complete' GROUP BY r.run_id "
             "ORDER BY r.run_seq", (agency_ori, month))
 
     # ---- writing -------------------------------------------------------------------------------
-    def record(self, run: dict, messages: pd.DataFrame) -> None:
-        """Record a run and its messages in one transaction."""
+    def record(self, run: dict, messages: pd.DataFrame, state: str = "complete") -> None:
+        """Record a run and its messages in one transaction, sealed into the hash chain; `state` 'writing' before
+        its folder is written (then `complete()`), so that a crash in between is recognised at the next start."""
         columns = ["seq", "kind", "agency_ori", "month", "incident_date", "agency_case_number", "action",
                    "content_sha256", "file_name"]
         rows = messages.reindex(columns=columns).astype(object).where(messages.reindex(columns=columns).notna(), None)
@@ -237,17 +279,44 @@ class Ledger:
         try:
             self.conn.execute(
                 "INSERT INTO runs (run_id, run_seq, agency_ori, month, as_of, kind, tool_version, folder, exit_code, "
-                "manifest, reporting_ori, first_number) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                "manifest, reporting_ori, first_number, state) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 (run["run_id"], run["run_seq"], run["agency_ori"], run["month"], run["as_of"], run["kind"],
                  run["tool_version"], run.get("folder"), run["exit_code"], json.dumps(run["manifest"], sort_keys=True),
-                 run.get("reporting_ori"), run.get("first_number")))
+                 run.get("reporting_ori"), run.get("first_number"), state))
             self.conn.executemany(
                 f"INSERT INTO messages (run_id, {', '.join(columns)}) VALUES (?, {', '.join('?' * len(columns))})",
                 [(run["run_id"], *r) for r in rows.itertuples(index=False, name=None)])
+            last = self.conn.execute("SELECT record_hash FROM runs WHERE run_seq < ? AND record_hash IS NOT NULL "
+                                     "ORDER BY run_seq DESC LIMIT 1", (run["run_seq"],)).fetchone()
+            _seal(self.conn, run["run_id"], None if last is None else last[0])
             self.conn.execute("COMMIT")
         except BaseException:
             self.conn.execute("ROLLBACK")
             raise
+
+    def set_state(self, run_id: str, state: str) -> None:
+        """'complete' once the run's folder is whole on disk; 'abandoned' when a crash kept it from being written."""
+        if state not in RUN_STATES:
+            raise ValueError(f"unknown run state {state!r}")
+        self.conn.execute("UPDATE runs SET state = ? WHERE run_id = ?", (state, run_id))
+
+    def interrupted_runs(self) -> list[RunRecord]:
+        """Runs recorded as 'writing': a run was killed between recording and finishing its folder."""
+        return [self.run(run_id) for (run_id,) in
+                self.conn.execute("SELECT run_id FROM runs WHERE state = 'writing' ORDER BY run_seq").fetchall()]
+
+    def chain_problems(self) -> list[str]:
+        """Every run record whose hash, or whose link to the record before it, no longer matches what was sealed."""
+        problems, prev = [], None
+        for run_id, prev_hash, sealed in self.conn.execute(
+                "SELECT run_id, prev_hash, record_hash FROM runs ORDER BY run_seq").fetchall():
+            if prev_hash != prev:
+                problems.append(f"ledger: run {run_id} no longer follows the run recorded before it (a run record "
+                                "was removed or rewritten before it)")
+            if record_hash(self.conn, run_id, prev_hash) != sealed:
+                problems.append(f"ledger: run {run_id}'s record or messages were changed after it was recorded")
+            prev = sealed
+        return problems
 
     def last_file_number(self, reporting_ori: str) -> int:
         row = self.conn.execute("SELECT last_number FROM file_numbers WHERE reporting_ori = ?",

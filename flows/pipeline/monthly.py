@@ -13,6 +13,7 @@ from flows.io.archive import archive_inputs
 from flows.io.extract import Extract, read_extract
 from flows.io.ledger import agency_ledger, ledger_file, run_ledgers
 from flows.io.month_folder import write_month
+from flows.io.recovery import recover, settle
 from flows.io.write import check_output_folder
 from flows.pipeline import progress
 from flows.pipeline.artifacts import publish_run_summary
@@ -141,33 +142,45 @@ def superseded_warnings(unsubmitted: pd.DataFrame) -> list[str]:
 
 
 def month_runs(prepared: Prepared, months: list[str], as_of: pd.Timestamp, out: str | None,
-               state: str | None, kind: str, write: bool, run_ids: dict | None = None,
-               before_seq: int | None = None) -> list[MonthResult]:
+               state: str | None, kind: str, write: bool) -> list[MonthResult]:
     """Per month: actions against the ledger, files, ledger records; all under the agency's lock (and the
-    lock of the output folder's file-number counter of the submitting ORI: flows/io/ledger.py:run_ledgers)."""
+    lock of the output folder's file-number counter of the submitting ORI: flows/io/ledger.py:run_ledgers).
+
+    Crash consistency (flows/io/recovery.py): what an earlier killed run left is settled first; each month is
+    recorded as 'writing' before its folder is swapped in and 'complete' after, so the ledger and the disk
+    never disagree in a way the next start cannot recognise.
+    """
     profile = prepared.config.profile
     if not write:
         return [month_files(prepared, month, as_of, None, None, kind, history=None).result
                 for month in progress.months(months)]
     ledger_path = agency_ledger(out, profile.agency_ori, state)
+    agency_folder = Path(out) / profile.agency_ori
     submitter = profile.reporting_agency_ori
     results = []
     with run_ledgers(ledger_path, out, submitter) as (ledger, numbers):
+        recovered = recover(ledger, agency_folder, ledger_path.parent)
         history = {
-            "incidents": ledger.incident_history(profile.agency_ori, months, before_seq),
-            "zero_reports": ledger.zero_report_history(profile.agency_ori, months, before_seq),
+            "incidents": ledger.incident_history(profile.agency_ori, months),
+            "zero_reports": ledger.zero_report_history(profile.agency_ori, months),
         }
         archived = archive_inputs(prepared, ledger_path.parent / "archive")
         for month in progress.months(months):
-            run_id, run_seq = (run_ids[month] if run_ids else ledger.next_run(month))
+            run_id, run_seq = ledger.next_run(month)
             numbers.taken()
+            warnings = recovered + superseded_warnings(ledger.unsubmitted_runs(profile.agency_ori, month))
+            recovered = []
             built = month_files(prepared, month, as_of, run_id, run_seq, kind, history=history,
-                                archived=archived, numbering=numbers,
-                                warnings=superseded_warnings(ledger.unsubmitted_runs(profile.agency_ori, month)))
-            built.ledger_run.update(reporting_ori=submitter, first_number=numbers.taken())
-            built.result.folder = write_month(Path(out) / profile.agency_ori / month, built.files)
-            built.ledger_run["folder"] = str(built.result.folder)
-            ledger.record(built.ledger_run, built.ledger_messages)
+                                archived=archived, numbering=numbers, warnings=warnings)
+            folder = agency_folder / month
+            built.ledger_run.update(reporting_ori=submitter, first_number=numbers.taken(), folder=str(folder))
+            ledger.record(built.ledger_run, built.ledger_messages, state="writing")
+            try:
+                built.result.folder = write_month(folder, built.files)
+            except BaseException:
+                settle(ledger, ledger.run(run_id), agency_folder)  # abandoned unless the swap had happened
+                raise
+            ledger.set_state(run_id, "complete")
             results.append(built.result)
     return results
 
