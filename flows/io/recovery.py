@@ -11,7 +11,7 @@ and its messages are recorded as 'writing', the month folder is staged and swapp
 - a run recorded as 'writing' whose folder is not on disk: abandoned; its run id and file numbers are never
   given again, its messages never count as sent;
 - a folder that names the run but whose files differ from the record: moved to `quarantine/` for the analyst.
-A replay's work folder (`.replay-<run>-<pid>` beside the ledger) is removed.
+A replay's work folder (`.replay-<run>-<pid>` beside the ledger) and temporary folders (`.uof-tmp-*`) are removed.
 """
 from __future__ import annotations
 
@@ -22,7 +22,7 @@ import shutil
 from pathlib import Path
 
 from flows.io.ledger import Ledger, RunRecord
-from flows.io.write import private_files
+from flows.io.write import TEMP_PREFIX, private_files
 from transforms.submission import WARNING_PREFIX
 
 STAGING_PREFIX = ".uof-staging-"
@@ -73,7 +73,8 @@ def leftovers(agency_folder: Path, state_folder: Path) -> list[str]:
                          "it is back in place")
         else:
             shutil.rmtree(path, ignore_errors=True)
-    for path in [*agency_folder.glob(STAGING_PREFIX + "*"), *state_folder.glob(REPLAY_PREFIX + "*")]:
+    for path in [*agency_folder.glob(STAGING_PREFIX + "*"), *agency_folder.glob(TEMP_PREFIX + "*"),
+                 *state_folder.glob(REPLAY_PREFIX + "*"), *state_folder.glob(TEMP_PREFIX + "*")]:
         shutil.rmtree(path, ignore_errors=True)
     return notes
 

@@ -15,6 +15,7 @@ import zipfile
 
 import pandas as pd
 from openpyxl import Workbook
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.comments import Comment
 from openpyxl.styles import Font, PatternFill
 from openpyxl.utils import get_column_letter
@@ -47,8 +48,9 @@ def _text_cell(sheet, row: int, column: int, value, numbers: bool = False):
     if number is not None:
         cell.value = number
         return cell
-    cell.value = text
-    cell.data_type = "s"  # never a formula, whatever the text starts with
+    # A control character (a NUL byte from the RMS) cannot be stored in xlsx: shown as U+FFFD, the CSV keeps it.
+    cell.value = ILLEGAL_CHARACTERS_RE.sub("\ufffd", text)
+    cell.data_type = "s"  # never a formula, whatever the text starts with (= + - @ and their fullwidth forms)
     return cell
 
 
@@ -135,7 +137,7 @@ def workbook_bytes(findings: pd.DataFrame, local: dict[str, pd.DataFrame], renam
         for (i, j), messages in notes.items():
             cell = sheet.cell(row=i, column=j)
             cell.fill = HIGHLIGHT
-            cell.comment = Comment("\n".join(messages), "uof")
+            cell.comment = Comment(ILLEGAL_CHARACTERS_RE.sub("\ufffd", "\n".join(messages)), "uof")
     if review is not None and len(review):
         sheet = book.create_sheet("review")
         _text_cell(sheet, 1, 1, "Incidents whose reportability cannot be decided from the export: they are rejected "

@@ -16,7 +16,9 @@ import pandas as pd
 
 from flows.errors import OutputError, os_reason
 
-FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+# A spreadsheet reads a cell starting so as a formula; the fullwidth forms (＝ ＋ － ＠) too, in some locales.
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r", "\uff1d", "\uff0b", "\uff0d", "\uff20")
+TEMP_PREFIX = ".uof-tmp-"
 
 
 @contextlib.contextmanager
@@ -27,6 +29,23 @@ def private_files():
         yield
     finally:
         os.umask(old)
+
+
+@contextlib.contextmanager
+def private_temp_folder(parent: Path):
+    """Libraries' temporary files (openpyxl writes each sheet to one) go to a 0700 folder inside `parent`, the
+    output or state folder, and are removed after: never to the system temp folder, which others may read
+    and which a killed run would leave case data in (flows/io/recovery.py removes a killed run's folder)."""
+    with private_files():
+        Path(parent).mkdir(parents=True, exist_ok=True, mode=0o700)
+        folder = tempfile.mkdtemp(prefix=TEMP_PREFIX, dir=parent)
+    previous, tempfile.tempdir = tempfile.tempdir, folder
+    try:
+        with private_files():
+            yield Path(folder)
+    finally:
+        tempfile.tempdir = previous
+        shutil.rmtree(folder, ignore_errors=True)
 
 
 def json_bytes(obj) -> bytes:
@@ -90,6 +109,12 @@ def check_output_folder(out, option: str = "--out") -> None:
         raise OutputError(path, f"{what} ({os_reason(exc)}): give {option} a folder you may write in") from None
     os.close(handle)
     os.unlink(probe)
+    if existing != path:  # created by uof: readable by its user only, like everything below it
+        try:
+            with private_files():
+                path.mkdir(parents=True, exist_ok=True, mode=0o700)
+        except OSError as exc:
+            raise OutputError(path, f"cannot be created ({os_reason(exc)})") from None
 
 
 class StagedFolder:

@@ -88,10 +88,11 @@ def month_files(prepared, month: str, as_of: pd.Timestamp, run_id: str | None, r
     if named:
         files.append((zip_file_name(stem, first, len(named)), zip_bytes(named, as_of)))
     files.append(("rejections.csv", csv_bytes(plan.report.reindex(columns=REJECTION_COLUMNS))))
-    counts = {k: manifest["incidents"][k] for k in ("in_month",) + REPORTABILITY}
-    files.append(("rejections.xlsx", workbook_bytes(plan.report, prepared.extract.local, profile.columns, as_of,
-                                                    incidents=counts, review=plan.review,
-                                                    context=run_context(manifest))))
+    if run_id is not None:  # `uof validate` writes nothing: no workbook (and none of its temporary files)
+        counts = {k: manifest["incidents"][k] for k in ("in_month",) + REPORTABILITY}
+        files.append(("rejections.xlsx", workbook_bytes(plan.report, prepared.extract.local, profile.columns,
+                                                        as_of, incidents=counts, review=plan.review,
+                                                        context=run_context(manifest))))
     files.append(("not_reportable.csv", csv_bytes(plan.not_reportable)))
     if len(plan.review):
         files.append(("review.csv", csv_bytes(plan.review)))

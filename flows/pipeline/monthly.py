@@ -14,7 +14,7 @@ from flows.io.extract import Extract, read_extract
 from flows.io.ledger import agency_ledger, ledger_file, run_ledgers
 from flows.io.month_folder import write_month
 from flows.io.recovery import recover, settle
-from flows.io.write import check_output_folder
+from flows.io.write import check_output_folder, private_temp_folder
 from flows.pipeline import progress
 from flows.pipeline.artifacts import publish_run_summary
 from flows.pipeline.engine import run_flow, step
@@ -160,28 +160,29 @@ def month_runs(prepared: Prepared, months: list[str], as_of: pd.Timestamp, out: 
     results = []
     with run_ledgers(ledger_path, out, submitter) as (ledger, numbers):
         recovered = recover(ledger, agency_folder, ledger_path.parent)
-        history = {
-            "incidents": ledger.incident_history(profile.agency_ori, months),
-            "zero_reports": ledger.zero_report_history(profile.agency_ori, months),
-        }
-        archived = archive_inputs(prepared, ledger_path.parent / "archive")
-        for month in progress.months(months):
-            run_id, run_seq = ledger.next_run(month)
-            numbers.taken()
-            warnings = recovered + superseded_warnings(ledger.unsubmitted_runs(profile.agency_ori, month))
-            recovered = []
-            built = month_files(prepared, month, as_of, run_id, run_seq, kind, history=history,
-                                archived=archived, numbering=numbers, warnings=warnings)
-            folder = agency_folder / month
-            built.ledger_run.update(reporting_ori=submitter, first_number=numbers.taken(), folder=str(folder))
-            ledger.record(built.ledger_run, built.ledger_messages, state="writing")
-            try:
-                built.result.folder = write_month(folder, built.files)
-            except BaseException:
-                settle(ledger, ledger.run(run_id), agency_folder)  # abandoned unless the swap had happened
-                raise
-            ledger.set_state(run_id, "complete")
-            results.append(built.result)
+        with private_temp_folder(agency_folder):  # after recover(), which removes temp folders left
+            history = {
+                "incidents": ledger.incident_history(profile.agency_ori, months),
+                "zero_reports": ledger.zero_report_history(profile.agency_ori, months),
+            }
+            archived = archive_inputs(prepared, ledger_path.parent / "archive")
+            for month in progress.months(months):
+                run_id, run_seq = ledger.next_run(month)
+                numbers.taken()
+                warnings = recovered + superseded_warnings(ledger.unsubmitted_runs(profile.agency_ori, month))
+                recovered = []
+                built = month_files(prepared, month, as_of, run_id, run_seq, kind, history=history,
+                                    archived=archived, numbering=numbers, warnings=warnings)
+                folder = agency_folder / month
+                built.ledger_run.update(reporting_ori=submitter, first_number=numbers.taken(), folder=str(folder))
+                ledger.record(built.ledger_run, built.ledger_messages, state="writing")
+                try:
+                    built.result.folder = write_month(folder, built.files)
+                except BaseException:
+                    settle(ledger, ledger.run(run_id), agency_folder)  # abandoned unless the swap had happened
+                    raise
+                ledger.set_state(run_id, "complete")
+                results.append(built.result)
     return results
 
 

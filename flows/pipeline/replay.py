@@ -20,7 +20,7 @@ from flows.errors import LedgerError
 from flows.io.extract import Extract, crosswalk_frames
 from flows.io.ledger import Ledger
 from flows.io.read import SourceFile
-from flows.io.write import private_files, sha256
+from flows.io.write import private_files, private_temp_folder, sha256
 from flows.pipeline.month_files import month_files
 from flows.pipeline.monthly import load_configuration, prepare
 from transforms.file_names import file_stem, zip_file_name
@@ -125,8 +125,9 @@ def replay(ledger_path: Path, run_id: str) -> ReplayReport:
         prepared = prepare(config, _extract(archive, folder, manifest, config), [run.month], as_of)
         # The file numbers the run got then, read from its ledger record: a replay never takes new ones.
         first = 1 if run.first_number is None else run.first_number
-        built = month_files(prepared, run.month, as_of, run.run_id, run.run_seq, run.kind, history=history,
-                            archived=archive, numbering=lambda count: first)
+        with private_temp_folder(work):
+            built = month_files(prepared, run.month, as_of, run.run_id, run.run_seq, run.kind, history=history,
+                                archived=archive, numbering=lambda count: first)
         stem = file_stem(config.profile.reporting_agency_ori, as_of)
     finally:
         shutil.rmtree(work, ignore_errors=True)
