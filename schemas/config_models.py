@@ -384,15 +384,23 @@ class Source(Strict):
 
 # ----------------------------------------------------------------------------------- profile
 
+PERIOD = "must be a mapping with exactly 'from' and 'to', e.g. {from: \"2019-07\", to: \"2019-09\"}"
+MonthText = Annotated[str, SchemaHook(lambda schema: schema.update(pattern=MONTH_PATTERN))]  # checked below
+
+
 class ExtractPeriod(Strict):
     """The months the extract covers (a zero report is sent only for a covered month)."""
 
-    from_: Month = Field(alias="from", description="The first month covered, YYYY-MM.")
-    to: Month = Field(description="The last month covered, YYYY-MM.")
+    from_: MonthText = Field(alias="from", description="The first month covered, YYYY-MM.")
+    to: MonthText = Field(description="The last month covered, YYYY-MM.")
+
+    @classmethod
+    def _missing(cls, key: str, info) -> None:
+        raise problem(PERIOD)
 
     @model_validator(mode="after")
     def _ordered(self):
-        reason = period_problem(self.from_, self.to)
+        reason = period_problem(self.from_, self.to)  # names the month at fault, as --covers does
         if reason:
             raise problem(reason)
         return self
