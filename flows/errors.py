@@ -12,7 +12,7 @@ from __future__ import annotations
 OUTCOMES = {
     "ok": (0, "done: every incident of the month emitted (or a zero report); `status`: nothing overdue"),
     "rejections": (1, "done with rejections (or a backfill left out months its extract does not cover); "
-                      "`crosswalk check`: some code is unmapped"),
+                      "`crosswalk check`: some code is unmapped; `verify`, `replay`: something differs"),
     "overdue": (3, "`status`: some month is overdue"),
 }
 

@@ -53,8 +53,8 @@ def test_readme_links_the_exit_code_table():
 
 
 def all_error_classes():
-    for module in pkgutil.iter_modules(flows.__path__):
-        importlib.import_module(f"flows.{module.name}")
+    for module in pkgutil.walk_packages(flows.__path__, "flows."):
+        importlib.import_module(module.name)
     found, todo = [], [UofError]
     while todo:
         cls = todo.pop()

@@ -20,6 +20,7 @@ from flows.cli.render import Output
 from flows.cli.run_commands import backfill_command, run_command, validate_command
 from flows.cli.schedule_command import schedule_command
 from flows.cli.status_command import status_command
+from flows.cli.verify_command import verify_command
 from flows.errors import ERROR_CODES, UofError, exit_code
 from flows.version import tool_version
 
@@ -63,7 +64,7 @@ def uof() -> None:
 
 
 for command in (run_command, validate_command, backfill_command, mark_submitted_command, history_command,
-                replay_command, status_command, schedule_command, crosswalk_group):
+                replay_command, verify_command, status_command, schedule_command, crosswalk_group):
     uof.add_command(command)
 
 

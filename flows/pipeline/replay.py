@@ -20,9 +20,11 @@ from flows.errors import LedgerError
 from flows.io.extract import Extract, crosswalk_frames
 from flows.io.ledger import Ledger
 from flows.io.read import SourceFile
+from flows.io.recovery import folder_differences
 from flows.io.write import private_files, private_temp_folder, sha256
 from flows.pipeline.month_files import month_files
 from flows.pipeline.monthly import load_configuration, prepare
+from flows.pipeline.verify import run_folder
 from transforms.file_names import file_stem, zip_file_name
 
 
@@ -94,14 +96,11 @@ def _json_differences(name: str, before, after, path: str = "") -> list[str]:
 
 
 def _original_folder(run) -> Path | None:
+    """The run's files on disk: its month folder while it is the latest run, else its history folder."""
     if not run.folder:
         return None
     folder = Path(run.folder)
-    current = folder / "manifest.json"
-    if current.exists() and json.loads(current.read_text()).get("run_id") == run.run_id:
-        return folder
-    older = folder / "history" / run.run_id
-    return older if older.exists() else None
+    return run_folder(folder.parent, folder.name, run.run_id)
 
 
 def replay(ledger_path: Path, run_id: str) -> ReplayReport:
@@ -150,5 +149,10 @@ def replay(ledger_path: Path, run_id: str) -> ReplayReport:
             if original is not None and (original / name).exists() and name.endswith(".json"):
                 differences += ["  " + d for d in _json_differences(
                     name, json.loads((original / name).read_text()), json.loads(produced[name]))]
+    original = _original_folder(run)
+    if original is None:
+        differences.append("the run's folder is on disk neither as its month folder nor in history/")
+    else:  # the files on disk, too, must still be what the run produced (uof verify checks every run so)
+        differences += [f"on disk, {d}" for d in folder_differences(original, manifest)]
     return ReplayReport(run_id=run_id, identical=not differences, compared=sorted(expected),
                         differences=differences)
