@@ -63,21 +63,24 @@ def test_replay_reports_differences_per_element(run_cli, tmp_path):
     assert 'Incident.location_type: "20" -> "13"' in stdout
 
 
-def test_ledger_concurrent_runs_leave_a_consistent_ledger(tmp_path):
+def test_eight_concurrent_runs_of_one_agency_leave_a_consistent_ledger(run_cli, tmp_path):
+    """Issue 11 item 6: eight `uof run` processes of one agency at once, each from an extract with one other
+    incident: they take the ledger in turn (a waiting run says so and for how long), every run id is unique,
+    each run removes the incident of the run before it, and `uof verify` finds disk and ledger in agreement."""
     profile = write_profile(tmp_path / "cfg")
-    sources = [write_csv_extract(tmp_path / f"x{i}", incident(f"C-{i}")) for i in range(2)]
+    sources = [write_csv_extract(tmp_path / f"x{i}", incident(f"C-{i}")) for i in range(8)]
     out = tmp_path / "out"
     procs = [subprocess.Popen([sys.executable, "-m", "flows.cli.main", "run", "--profile", str(profile), "--source",
                                str(src), "--month", "2025-10", "--out", str(out), "--as-of",
-                               f"2025-11-05T09:3{i}:00"], stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+                               f"2025-11-05T09:3{i}:00"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
              for i, src in enumerate(sources)]
-    codes = [p.wait(timeout=120) for p in procs]
-    assert codes == [0, 0], [p.stderr.read() for p in procs]
-    ledger = Ledger(out / "PA0230100" / "ledger.sqlite")
-    runs = ledger.runs()
-    messages = ledger.messages()
-    ledger.close()
-    assert sorted(runs["run_id"]) == ["2025-10-001", "2025-10-002"]
-    # The second run saw the first's incident disappear from its extract: one Remove, one AddOnly.
-    assert sorted(messages["action"]) == ["AddOnly", "AddOnly", "Remove"]
-    assert messages["run_seq"].is_monotonic_increasing
+    outcomes = [(p.wait(timeout=300), p.stderr.read()) for p in procs]
+    assert [code for code, _ in outcomes] == [0] * 8, outcomes
+    assert any("waiting up to 30 s" in err for _, err in outcomes)
+    with Ledger(out / "PA0230100" / "ledger.sqlite") as ledger:
+        runs, messages = ledger.runs(), ledger.messages()
+    assert sorted(runs["run_id"]) == [f"2025-10-{i:03d}" for i in range(1, 9)]
+    # Each run after the first saw the previous run's incident disappear: 8 AddOnly, 7 Remove.
+    assert sorted(messages["action"].value_counts().items()) == [("AddOnly", 8), ("Remove", 7)]
+    assert messages["run_seq"].is_monotonic_increasing and messages["file_name"].is_unique
+    assert run_cli("verify", "--out", out, "--profile", profile)[0] == 0

@@ -11,6 +11,7 @@ import contextlib
 import fcntl
 import hashlib
 import json
+import logging
 import os
 import sqlite3
 import time
@@ -23,6 +24,7 @@ from flows.errors import LedgerError, os_reason
 from transforms.file_names import MAX_FILE_NUMBER, file_name_number, file_name_ori
 
 LOCK_WAIT_SECONDS = 30.0
+log = logging.getLogger("uof")
 
 MIGRATIONS = [
     # 1: runs and messages
@@ -416,12 +418,17 @@ def exclusive(path: Path, wait: float = LOCK_WAIT_SECONDS):
         raise LedgerError(f"the ledger {path} cannot be opened: {lock_path.parent} cannot be written "
                           f"({os_reason(exc)}); check --state and --out") from None
     deadline = time.monotonic() + wait
+    told = False
     try:
         while True:
             try:
                 fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
                 break
             except BlockingIOError:
+                if not told:  # a run that seems stuck says why, and for how long at most
+                    log.warning("another uof run is using the ledger %s; waiting up to %.0f s for it to finish",
+                                path, wait)
+                    told = True
                 if time.monotonic() >= deadline:
                     raise LedgerBusy(f"another uof run is using the ledger {path}; waited {wait:.0f} s — "
                                      "try again when it has finished") from None
