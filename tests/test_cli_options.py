@@ -63,8 +63,8 @@ COMMANDS = list(all_commands())
 
 def test_every_command_is_walked():
     assert {" ".join(path) for path, _ in COMMANDS} == {
-        "run", "validate", "backfill", "mark-submitted", "history", "replay", "verify", "status", "schedule", "crosswalk",
-        "crosswalk scaffold", "crosswalk check"}
+        "run", "validate", "backfill", "mark-submitted", "history", "replay", "verify", "archive", "archive prune",
+        "status", "schedule", "crosswalk", "crosswalk scaffold", "crosswalk check"}
 
 
 @pytest.mark.parametrize("path, command", [((), uof), *COMMANDS], ids=lambda p: " ".join(p) if isinstance(p, tuple) else None)

@@ -123,6 +123,9 @@ def test_replay_of_a_run_recorded_before_file_numbers(run_cli, tmp_path):
     members = [(old[n], (base / "2025-09" / n).read_bytes()) for n in ("PA0230100_20251105_0930_0005.json",
                                                                       "PA0230100_20251105_0930_0006.json")]
     zip_entry["sha256"] = sha256(zip_bytes(members, pd.Timestamp(AS_OF)))
+    for new_name, old_name in old.items():  # and on disk, the files as the old version named them
+        (base / "2025-09" / new_name).rename(base / "2025-09" / old_name)
+    (base / "2025-09" / "PA0230100_20251105_0930.zip").write_bytes(zip_bytes(members, pd.Timestamp(AS_OF)))
     ledger.conn.execute("UPDATE runs SET manifest = ?, first_number = NULL WHERE run_id = ?",
                         (json.dumps(manifest), "2025-09-001"))
     ledger.conn.execute("UPDATE messages SET file_name = REPLACE(REPLACE(file_name, '_0005.', '_0001.'), '_0006.', "
@@ -171,7 +174,7 @@ def test_migration_upgrades_an_old_ledger_without_losing_history(tmp_path):
     states = [ledger.run(r).state for r in runs["run_id"]]
     chain = ledger.chain_problems()
     ledger.close()
-    assert version == len(MIGRATIONS) == 3
+    assert version == len(MIGRATIONS) == 4
     assert states == ["complete", "complete"] and chain == []  # schema 3: old runs enter the hash chain
     assert runs["run_id"].tolist() == ["2025-10-001", "2025-10-002"]
     assert list(zip(messages["action"], messages["agency_case_number"], messages["file_name"])) == [

@@ -13,6 +13,7 @@ import sys
 
 import click
 
+from flows.cli.archive_commands import archive_group
 from flows.cli.crosswalk_commands import crosswalk_group
 from flows.cli.ledger_commands import history_command, mark_submitted_command, replay_command
 from flows.cli.options import CONTEXT, example, global_options
@@ -23,7 +24,6 @@ from flows.cli.status_command import status_command
 from flows.cli.verify_command import verify_command
 from flows.errors import ERROR_CODES, UofError, exit_code
 from flows.version import tool_version
-
 
 USAGE_EXIT = ERROR_CODES["UOF-USAGE"][0]
 
@@ -64,7 +64,7 @@ def uof() -> None:
 
 
 for command in (run_command, validate_command, backfill_command, mark_submitted_command, history_command,
-                replay_command, verify_command, status_command, schedule_command, crosswalk_group):
+                replay_command, verify_command, archive_group, status_command, schedule_command, crosswalk_group):
     uof.add_command(command)
 
 

@@ -71,3 +71,18 @@ def archive_inputs(prepared, folder: Path) -> dict:
                                             digest), "yaml")}
         for name, digest in sorted(ref.files.items())]
     return {"frames": frames, **files}
+
+
+def remove_archived(folder: Path, digests: list[str]) -> int:
+    """Delete the archived Parquet copies named by `digests`; the bytes freed."""
+    freed = 0
+    for digest in digests:
+        path = folder / f"{digest}.parquet"
+        try:
+            freed += path.stat().st_size
+            path.unlink()
+        except FileNotFoundError:
+            continue
+        except OSError as exc:
+            raise LedgerError(f"the archive file {path} cannot be removed ({os_reason(exc)})") from None
+    return freed

@@ -85,6 +85,15 @@ MIGRATIONS = [
     ALTER TABLE runs ADD COLUMN prev_hash TEXT;
     ALTER TABLE runs ADD COLUMN record_hash TEXT;
     """,
+    # 4: archived extract copies removed under the archive retention (uof archive prune): the runs that referred
+    # to them stay recorded and verifiable; replay says why it can no longer rebuild them.
+    """
+    CREATE TABLE archive_pruned (
+        sha256     TEXT PRIMARY KEY,
+        pruned_at  TEXT NOT NULL,
+        retention_months INTEGER NOT NULL
+    );
+    """,
 ]
 RUN_STATES = ("writing", "complete", "abandoned")
 # What a run record's hash covers: everything recorded when it was produced (not its submission status,
@@ -319,6 +328,23 @@ class Ledger:
                 problems.append(f"ledger: run {run_id}'s record or messages were changed after it was recorded")
             prev = sealed
         return problems
+
+    def archived_frames(self) -> pd.DataFrame:
+        """One row per (run, archived extract table) of the complete runs: run_id, as_of, sha256."""
+        return self._frame("SELECT r.run_id, r.as_of, f.value AS sha256 FROM runs r, "
+                           "json_each(json_extract(r.manifest, '$.archive.frames')) f "
+                           "WHERE r.state = 'complete' ORDER BY r.run_seq")
+
+    def record_pruned(self, digests: list[str], when: str, months: int) -> None:
+        self.conn.execute("BEGIN IMMEDIATE")
+        self.conn.executemany("INSERT OR IGNORE INTO archive_pruned (sha256, pruned_at, retention_months) "
+                              "VALUES (?, ?, ?)", [(d, when, months) for d in digests])
+        self.conn.execute("COMMIT")
+
+    def pruned(self) -> dict[str, tuple[str, int]]:
+        """{sha256: (pruned_at, retention_months)} of the archived extract copies removed under retention."""
+        return {d: (at, months) for d, at, months in
+                self.conn.execute("SELECT sha256, pruned_at, retention_months FROM archive_pruned").fetchall()}
 
     def last_file_number(self, reporting_ori: str) -> int:
         row = self.conn.execute("SELECT last_number FROM file_numbers WHERE reporting_ori = ?",

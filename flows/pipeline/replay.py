@@ -113,6 +113,13 @@ def replay(ledger_path: Path, run_id: str) -> ReplayReport:
         history = {"incidents": ledger.incident_history(run.agency_ori, [run.month], before_seq=run.run_seq),
                    "zero_reports": ledger.zero_report_history(run.agency_ori, [run.month], before_seq=run.run_seq)}
         n_recorded = len(ledger.messages(run_id=run_id))
+        pruned = ledger.pruned()
+    gone = sorted({pruned[d] for d in archive.get("frames", {}).values() if d in pruned})
+    if gone:
+        at, months = gone[0]
+        raise ReplayError(f"run {run_id} can no longer be replayed: the archived copies of its extract were removed "
+                          f"on {at[:10]} under the archive retention ({months} months); its files and ledger record "
+                          "remain checkable with `uof verify`")
     folder = ledger_path.parent / "archive"
     work = ledger_path.parent / f".replay-{run_id}-{os.getpid()}"
     try:

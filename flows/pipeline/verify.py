@@ -107,6 +107,7 @@ def verify(ledger_path: Path, agency_folder: Path | None = None, months: set[str
         report.problems += [Problem("interrupted", f"{r.month} run {r.run_id}", "a run was killed while writing "
                                     "it; the next run of the agency settles it") for r in ledger.interrupted_runs()]
         runs = [ledger.run(run_id) for run_id in ledger.runs()["run_id"]]
+        pruned = ledger.pruned()
     agencies = {Path(run.folder).parent for run in runs if run.folder} | ({agency_folder} if agency_folder else set())
     refs, complete = set(), {run.run_id for run in runs}
     for run in runs:
@@ -133,6 +134,6 @@ def verify(ledger_path: Path, agency_folder: Path | None = None, months: set[str
         if _sha256(path) != digest:
             report.problems.append(Problem("archive", f"archive/{path.name}", "content does not match the hash "
                                                                               "it is named by"))
-    for digest in sorted(refs - set(stored)):
+    for digest in sorted(refs - set(stored) - set(pruned)):  # pruned under retention: recorded, not lost
         report.problems.append(Problem("archive", f"archive/{digest}.*", "a run refers to it; it is missing"))
     return report
