@@ -110,6 +110,12 @@ class OutputError(UofError):
         super().__init__(f"output error in {self.path}: {message}")
 
 
+class InternalError(UofError):
+    """A bug inside a Prefect run, its text withheld (it may quote the extract): flows/pipeline/engine.py."""
+
+    code = "UOF-INTERNAL"
+
+
 class LedgerError(UofError):
     """The ledger, or the archive beside it, cannot be used (unknown run, newer schema, unreadable file)."""
 

@@ -90,3 +90,53 @@ def test_a_nul_byte_in_a_cell_neither_breaks_the_workbook_nor_leaves_half_a_mont
         values = [c.value for sheet in book for row in sheet.iter_rows() for c in row]
         assert "9\ufffd9" in values
         assert zipfile.is_zipfile(folder / "rejections.xlsx")
+
+
+def test_debug_says_it_may_show_personal_data(run_cli, tmp_path):
+    code, _, stderr = run_cli("--debug", "history", "--state", tmp_path / "none.sqlite")
+    assert code == 2 and "--debug" in stderr and "personal data" in stderr
+
+
+def test_an_internal_error_in_a_prefect_run_withholds_its_text():
+    from flows.errors import InternalError
+    from flows.pipeline.engine import _withheld, show_values_in_errors
+
+    def step_that_fails():
+        raise ValueError("Jane Doe, 1990-01-01")
+
+    show_values_in_errors(False)  # as a command without --debug sets it
+    with pytest.raises(InternalError) as caught:
+        _withheld(step_that_fails)()
+    assert "Jane Doe" not in str(caught.value) and "ValueError" in str(caught.value)
+    assert caught.value.__cause__ is None and caught.value.__suppress_context__
+    show_values_in_errors(True)
+    try:
+        with pytest.raises(ValueError, match="Jane Doe"):
+            _withheld(step_that_fails)()
+    finally:
+        show_values_in_errors(False)
+
+
+def test_prefect_home_is_made_private(tmp_path, monkeypatch):
+    from flows.pipeline.engine import private_prefect_home
+
+    home = tmp_path / "prefect-home"
+    home.mkdir(mode=0o755)
+    home.chmod(0o755)
+    monkeypatch.setenv("PREFECT_HOME", str(home))
+    private_prefect_home()
+    assert stat.S_IMODE(home.stat().st_mode) == 0o700
+
+
+def test_files_a_command_creates_are_private_whatever_the_umask(run_cli, tmp_path):
+    import os
+
+    old = os.umask(0o022)
+    try:
+        source = write_csv_extract(tmp_path / "x", incident("A-1"))
+        code, _, stderr = run_cli("run", "--profile", write_profile(tmp_path / "cfg"), "--source", source,
+                                  "--month", "2025-10", "--out", tmp_path / "out", "--as-of", AS_OF)
+    finally:
+        assert os.umask(old) == 0o022  # restored after the command
+    assert code == 0, stderr
+    assert modes_that_are_not_private(tmp_path / "out") == []

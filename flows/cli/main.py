@@ -76,6 +76,15 @@ def usage_line(error: click.UsageError) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
+    # Everything uof creates (outputs, ledger, archive, temporary files, Prefect's files) is its user's only.
+    umask = os.umask(0o077)
+    try:
+        return _main(argv)
+    finally:
+        os.umask(umask)
+
+
+def _main(argv: list[str] | None) -> int:
     ui = Output()
     try:
         try:

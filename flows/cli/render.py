@@ -21,6 +21,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn
 from rich.text import Text
 
 from flows.pipeline import progress
+from flows.pipeline.engine import show_values_in_errors
 from flows.pipeline.results import MonthResult
 from transforms.findings import findings_counts
 from transforms.submission import WARNING_PREFIX
@@ -76,6 +77,10 @@ class Output:
     def start(self) -> None:
         logging.basicConfig(level=logging.INFO if self.verbose else logging.WARNING,
                             format="%(levelname)s %(name)s: %(message)s", stream=sys.stderr)
+        show_values_in_errors(self.debug)
+        if self.debug:
+            self.error("uof: --debug: an internal error will show its traceback, which may quote values from the "
+                       "extract (personal data): keep it out of tickets, chats and logs others can read")
 
     @staticmethod
     def _write(console: Console, text: str, style: str | None = None) -> None:

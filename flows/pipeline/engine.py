@@ -11,15 +11,51 @@ import functools
 import logging
 import os
 import time
+from pathlib import Path
 
 from prefect import flow, task
 from prefect.cache_policies import NO_CACHE
+from prefect.settings import PREFECT_HOME
 
+from flows.errors import InternalError, UofError
 from flows.pipeline import progress
 
 log = logging.getLogger("uof")
 
 _prefect_mode = contextvars.ContextVar("uof_prefect_mode", default=False)
+_show_values = contextvars.ContextVar("uof_show_values", default=False)
+
+
+def show_values_in_errors(on: bool) -> None:
+    """--debug: let internal errors keep their own text (which may quote the extract) in Prefect's logs too."""
+    _show_values.set(on)
+
+
+def _withheld(fn):
+    """In a Prefect run, Prefect logs (and stores in its database) the text and traceback of a failed task or
+    flow; an internal error's text may quote a cell of the extract. Without --debug it is replaced by its type."""
+    @functools.wraps(fn)
+    def call(*args, **kwargs):
+        try:
+            return fn(*args, **kwargs)
+        except (UofError, KeyboardInterrupt):
+            raise
+        except Exception as exc:
+            if _show_values.get():
+                raise
+            raise InternalError(f"internal error ({type(exc).__name__}) in {fn.__name__}; its details are "
+                                "withheld as they may quote the extract: rerun with --debug") from None
+    return call
+
+
+def private_prefect_home() -> None:
+    """Prefect keeps flow-run logs and results under its home: readable by this user only (0700)."""
+    home = Path(os.environ.get("PREFECT_HOME") or PREFECT_HOME.value()).expanduser()
+    try:
+        home.mkdir(parents=True, exist_ok=True, mode=0o700)
+        home.chmod(0o700)
+    except OSError as exc:  # someone else's folder, a read-only disk: Prefect itself will say more
+        log.warning("cannot make Prefect's home %s private (%s)", home, exc.strerror)
 
 
 def prefect_configured() -> bool:
@@ -36,7 +72,7 @@ def step(fn, *args, **kwargs):
     progress.report("step-started", step=fn.__name__)
     started = time.perf_counter()
     if _prefect_mode.get():
-        result = task(fn, name=fn.__name__, cache_policy=NO_CACHE, persist_result=False)(*args, **kwargs)
+        result = task(_withheld(fn), name=fn.__name__, cache_policy=NO_CACHE, persist_result=False)(*args, **kwargs)
     else:
         result = fn(*args, **kwargs)
     seconds = time.perf_counter() - started
@@ -49,6 +85,8 @@ def run_flow(body, name: str, **params):
     """Call `body(**params)` as a Prefect flow when an API is configured, else directly."""
     if not prefect_configured():
         return body(**params)
+    private_prefect_home()
+
     @functools.wraps(body)
     def prefect_body(**kw):
         token = _prefect_mode.set(True)
@@ -57,4 +95,5 @@ def run_flow(body, name: str, **params):
         finally:
             _prefect_mode.reset(token)
 
-    return flow(name=name, log_prints=False, persist_result=False, validate_parameters=False)(prefect_body)(**params)
+    return flow(name=name, log_prints=False, persist_result=False, validate_parameters=False)(
+        _withheld(prefect_body))(**params)
