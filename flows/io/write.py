@@ -162,3 +162,16 @@ class StagedFolder:
         if isinstance(exc, OSError) and not isinstance(exc, BrokenPipeError):
             raise self._output_error(exc) from None
         return False
+
+
+def write_private_text(path: Path, text: str) -> None:
+    """Write `text` to `path` readable by the current user only (0600), replacing it atomically."""
+    handle, temp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(handle, "w", encoding="utf-8", newline="\n") as stream:
+            stream.write(text)
+        os.chmod(temp, 0o600)
+        os.replace(temp, path)
+    except BaseException:
+        Path(temp).unlink(missing_ok=True)
+        raise
