@@ -29,6 +29,7 @@ import calendar
 import datetime as dt
 import io
 import json
+import os
 import re
 import sys
 import time
@@ -978,12 +979,27 @@ def profile_text() -> str:
     return "\n".join(lines) + "\n"
 
 
+SCHEMA_JSON = Path(__file__).resolve().parent.parent / "schemas" / "json"
+
+
+def schema_line(kind: str, folder: Path) -> str:
+    """The first line of a profile or crosswalk written into `folder`: it names its JSON Schema (relative to
+    the file, as the shipped files do) so that an editor checks the file as it is edited."""
+    target = SCHEMA_JSON / f"{kind}.schema.json"
+    try:
+        where = Path(os.path.relpath(target, folder.resolve())).as_posix()
+    except ValueError:  # another drive (Windows): no relative path
+        where = target.as_uri()
+    return f"# yaml-language-server: $schema={where}\n"
+
+
 def write_profile(out: Path) -> Path:
     (out / "crosswalks").mkdir(parents=True, exist_ok=True)
+    first = schema_line("crosswalk", out / "crosswalks")
     for name, make in CROSSWALK_FILES.items():
-        (out / "crosswalks" / name).write_text(make(), encoding="utf-8")
+        (out / "crosswalks" / name).write_text(first + make(), encoding="utf-8")
     path = out / "agency.yaml"
-    path.write_text(profile_text(), encoding="utf-8")
+    path.write_text(schema_line("profile", out) + profile_text(), encoding="utf-8")
     return path
 
 
