@@ -9,7 +9,10 @@ needs the FBI reference (is `gender` an element? is `M` one of its values?) or s
 (the incident key is the column mapped to agency_case_number) is checked by flows/config/load.py.
 
 Profiles and crosswalks are read with every scalar as text (`NO`, `01` stay what the IT person typed), so
-the models validate text; their JSON Schemas accept numbers where the loader reads them as text.
+the models validate text; their JSON Schemas accept numbers where the loader reads them as text. An unquoted
+scalar that YAML itself reads as a number, true/false, a date or null arrives as a `Typed` string: settings
+that must be text (`agency_name`, a crosswalk's `description` and `notes`) refuse it, and the one number
+setting (`archive_retention_months`) accepts only such an unquoted whole number.
 """
 from __future__ import annotations
 
@@ -40,6 +43,18 @@ def problem(message: str, **context) -> PydanticCustomError:
 
 
 # ----------------------------------------------------------------------------------- value types
+
+class Typed(str):
+    """An unquoted scalar of a file read as text (flows/config/yamlio.py) that YAML would read as something
+    else: `kind` says what (a number, true/false, a date, empty). Elsewhere it is just the text typed."""
+
+    kind: str
+
+    def __new__(cls, value: str, kind: str):
+        text = super().__new__(cls, value)
+        text.kind = kind
+        return text
+
 
 def _scalar_schema(schema: dict) -> None:
     """Profiles are read as text: a number the editor sees (`20`, `0`) is the text uof reads."""
@@ -90,6 +105,22 @@ def _text_list(message: str, minimum: int = 1, blank_ok: bool = False):
 
 
 Text = Annotated[str, SchemaHook(_scalar_schema)]
+
+
+def _text_only(value):
+    """Prose (a name, a description): `agency_name: 123` or `yes` is a slip, not a name."""
+    kind = value.kind if isinstance(value, Typed) else None
+    if kind == "empty":
+        raise problem("is empty: write the text, or leave the key out")
+    if kind is not None:
+        raise problem(f"must be text: YAML reads {value} unquoted as {kind}; write \"{value}\" in quotes if that "
+                      "is the text meant")
+    if not isinstance(value, str):
+        raise problem("must be a single text value")
+    return value
+
+
+StrictText = Annotated[str, BeforeValidator(_text_only)]  # JSON Schema: a string, never a number
 ORI = Annotated[str, StringConstraints(pattern=ORI_PATTERN),
                 _checked(lambda v: isinstance(v, str) and re.fullmatch(ORI_PATTERN, v) is not None,
                          "'{value}' is not a nine-character ORI (capital letters and digits)")]
@@ -412,6 +443,26 @@ RANKS = ("must rank at least two FBI values, best first, e.g. [DEATH, OTHER_SERI
 Ranking = Annotated[list[Rank], Field(min_length=2), _checked(lambda v: isinstance(v, list) and len(v) >= 2, RANKS)]
 
 
+ROOTS = ("must be a list of folders crosswalks may be read from, e.g. [/srv/uof/shared-crosswalks] (a relative "
+         "folder is read from the profile's folder)")
+MONTHS = "must be a whole number of months, at least 1 (e.g. 24); leave it out to keep the archive for ever"
+
+
+def _whole_months(value):
+    """A number of months written as a number: `24`, not `"24"`, `0`, `-1` or `1.5`."""
+    if isinstance(value, str):
+        whole = re.fullmatch(r"[1-9][0-9]*", value.strip()) is not None
+        if whole and not isinstance(value, Typed):
+            raise problem(f"must be a number of months, not text: write {value.strip()} without quotes")
+        value = int(value) if whole else value  # unquoted digits: YAML reads them as a number too
+    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+        raise problem(MONTHS)
+    return value
+
+
+RetentionMonths = Annotated[int, Field(ge=1), BeforeValidator(_whole_months)]
+
+
 class Profile(Strict):
     """An agency profile: who reports, how the RMS export is laid out and how its columns become FBI elements."""
 
@@ -422,7 +473,7 @@ class Profile(Strict):
         "The ORI of the agency submitting the reports (I4); default: agency_ori."))
     agency_kind: Literal["local", "federal", "tribal"] = Field("local", description=(
         "local, federal or tribal: federal and tribal agencies may report the federal/tribal-only offenses."))
-    agency_name: Text | None = Field(None, description="The agency's name (shown in reports).")
+    agency_name: StrictText | None = Field(None, description="The agency's name (shown in reports).")
     additional_agency_oris: Annotated[list[ORI], _checked(
         lambda v: isinstance(v, list), "must be a list of nine-character ORIs, e.g. [\"IL0160100\"]")] = Field(
         default_factory=list, description=(
@@ -452,7 +503,18 @@ class Profile(Strict):
         "element or table.element -> FBI values best first: which value wins when rows or list entries "
         "disagree (a rank may be a list of values that win together)."))
     crosswalks: list[str] = Field(default_factory=list, description=(
-        "Crosswalk files (paths relative to the profile) mapping local codes to FBI values."))
+        "Crosswalk files (paths relative to the profile) mapping local codes to FBI values. Each must lie "
+        "inside the profile's folder (symbolic links followed) or inside a folder listed under allowed_roots."))
+    allowed_roots: Annotated[list[str], _text_list(ROOTS), SchemaHook(_one_or_list_schema)] = Field(
+        default_factory=list, description=(
+            "Folders outside the profile's folder that crosswalks may be read from, e.g. "
+            "[/srv/uof/shared-crosswalks]; a relative folder is read from the profile's folder. Default: none, "
+            "every crosswalk lies inside the profile's folder."))
+    archive_retention_months: RetentionMonths | None = Field(None, description=(
+        "How many months the archive keeps a run's inputs: `uof archive prune` removes the archived inputs "
+        "(the Parquet copies of the extract and the configuration files) of runs older than that many months, "
+        "and keeps the ledger's audit trail (runs, messages, manifests and their hashes) intact. Leave it out "
+        "to keep the archive for ever."))
 
     @field_validator("layout", mode="before")
     @classmethod
@@ -489,8 +551,8 @@ class Crosswalk(Strict):
         "The FBI element (or a list of elements) whose local codes this file maps, e.g. gender."))
     table: Table | None = Field(None, description=(
         "Only this table (incidents, subjects, officers); default: every table holding the element."))
-    description: Text | None = Field(None, description="What the file maps (for people).")
-    notes: Text | None = Field(None, description="Notes (for people).")
+    description: StrictText | None = Field(None, description="What the file maps (for people).")
+    notes: StrictText | None = Field(None, description="Notes (for people).")
     trim: Flag = Field(True, description=(
         "true: spaces around a code are ignored and inner runs of spaces count as one; false: compared exactly."))
     case: Literal["exact", "fold"] = Field("exact", description=(

@@ -82,6 +82,8 @@ def _type(schema: dict, node: dict) -> str:
         return f"mapping: name -> {_type(schema, node.get('additionalProperties', {}))}"
     if kind == "boolean":
         return "true/false"
+    if kind == "integer":
+        return "whole number"
     return "text"
 
 
@@ -98,6 +100,8 @@ def _allowed(node: dict) -> str:
         return ", ".join(f"`{v}`" for v in node["enum"])
     if "pattern" in node:
         return f"matches `{node['pattern']}`"
+    if "minimum" in node:
+        return f"at least {node['minimum']}"
     for key, what in (("minItems", "entries"), ("minLength", "characters")):
         if key in node:
             return f"at least {node[key]} {what}"
@@ -211,6 +215,9 @@ loads the profile.
 
 Paths: `a.b` is key `b` inside `a`; `a[]` an entry of the list `a`; `<name>` a key you choose (an RMS column, a
 local code). Profiles and crosswalks are read as text: quote values such as `"NO"`, `"YES"`, `"01"` as shown.
+A name or description (`agency_name`, `description`, `notes`) refuses an unquoted number, true/false, date or
+empty value; a whole number (`archive_retention_months`) is written without quotes; YAML tags (`!!binary`,
+`!custom`, ...) are refused in every file.
 """
 
 

@@ -2,7 +2,8 @@
 
 Each file is first validated by its model in schemas/config_models.py (keys, types, allowed values); the
 checks here are those that need the FBI reference (element names, code values) or several settings at once.
-Every error names the file, the key and its line (flows/config/checked.py)."""
+Every error names the file, the key and its line (flows/config/checked.py). The crosswalks a profile names
+must lie inside its folder or a folder it lists under allowed_roots: checked before any of them is opened."""
 from __future__ import annotations
 
 import datetime as dt
@@ -12,7 +13,7 @@ from pathlib import Path
 import pandas as pd
 
 from flows.config.checked import located, validated
-from flows.config.yamlio import load_yaml
+from flows.config.yamlio import load_yaml, plain
 from flows.errors import ConfigError
 from mappings import MAPPINGS_DIR
 from schemas import SCHEMAS_DIR
@@ -230,9 +231,30 @@ def load_profile(path: Path, ref: Reference) -> Profile:
         return _profile(path, ref)
 
 
+def _confined(spec: models.Profile, path: Path) -> list[Path]:
+    """The profile's crosswalk files, resolved (symbolic links followed), each inside the profile's folder or
+    an allowed root; nothing is opened: a path that escapes is refused before it could be read."""
+    folder = path.parent.resolve()
+    roots = [folder, *((folder / root).resolve() for root in spec.allowed_roots)]
+    listed = ", ".join(map(str, roots[1:]))
+    where = f"the profile's folder {folder}" + (f" or the folders listed under allowed_roots ({listed})"
+                                                if listed else "")
+    files = []
+    for i, entry in enumerate(spec.crosswalks):
+        target = (folder / entry).resolve()
+        if not any(target.is_relative_to(root) for root in roots):
+            raise ConfigError(path, f"crosswalk '{entry}' ({target}) is outside {where}: move the file into the "
+                              "profile's folder, or allow the folder holding it by listing it under allowed_roots, "
+                              f"e.g. allowed_roots: [{target.parent}]", f"crosswalks[{i}]")
+        files.append(target)
+    return files
+
+
 def _profile(path: Path, ref: Reference) -> Profile:
     data, digest = load_yaml(path, strings=True)
     spec = validated(models.Profile, data, path)
+    crosswalk_files = _confined(spec, path)
+    data = plain(data)
     columns, defaults = spec.columns.as_dict(), spec.defaults.as_dict()
     for key, per_table, check_values in (("columns", columns, True), ("defaults", defaults, False)):
         for table, entries in per_table.items():
@@ -248,7 +270,7 @@ def _profile(path: Path, ref: Reference) -> Profile:
                 raise ConfigError(path, f"both '{seen[canonical]}' and '{rms}' map to '{canonical}'",
                                   f"columns.{table}")
             seen[canonical] = rms
-    crosswalks = tuple(load_crosswalk((path.parent / p).resolve(), ref) for p in spec.crosswalks)
+    crosswalks = tuple(load_crosswalk(file, ref) for file in crosswalk_files)
     claimed = {}
     for cw in crosswalks:
         for target in cw.targets:
@@ -261,6 +283,7 @@ def _profile(path: Path, ref: Reference) -> Profile:
     period = spec.extract_period
     settings["extract_period"] = (period.from_, period.to) if period else None
     settings["additional_agency_oris"] = tuple(spec.additional_agency_oris)
+    settings["archive_retention_months"] = spec.archive_retention_months  # None: the archive is kept for ever
     layout = _layout(spec.layout, path, columns)
     if layout.kind != "tables":
         for table in TABLES:  # the incident key is the case number of every table

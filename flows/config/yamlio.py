@@ -2,16 +2,23 @@
 
 User-written files (profiles, crosswalks) are read with every scalar as a string, so that
 `NO`, `Y`, `01` or `1e3` stay the codes the IT person typed instead of becoming booleans or
-numbers. Duplicate keys are an error in every file: PyYAML would silently keep the last one.
+numbers; an unquoted one that YAML itself would read as a number, true/false, a date or null
+is a `Typed` string, so that a setting that must be text (`agency_name`) or a number
+(`archive_retention_months`) can tell `123` from `"123"`. Duplicate keys are an error in every
+file: PyYAML would silently keep the last one. YAML tags (`!!python/object`, `!!binary`,
+`!custom`, `!!str` too) are refused in every file: configuration is plain text, numbers, lists
+and mappings.
 """
 from __future__ import annotations
 
 import hashlib
+import re
 from pathlib import Path
 
 import yaml
 
 from flows.errors import ConfigError
+from schemas.config_models import Typed
 
 
 def _no_duplicates(loader_cls):
@@ -32,9 +39,49 @@ def _no_duplicates(loader_cls):
     return Strict
 
 
+_KINDS = {"tag:yaml.org,2002:int": "a number", "tag:yaml.org,2002:float": "a number",
+          "tag:yaml.org,2002:bool": "true/false", "tag:yaml.org,2002:null": "empty",
+          "tag:yaml.org,2002:timestamp": "a date"}
+_RESOLVER = yaml.resolver.Resolver()  # how YAML (the safe loader) reads an unquoted scalar
+
+
+def _text(loader, node) -> str:
+    value = loader.construct_scalar(node)
+    plain_style = not node.style  # None from PyYAML, "" from libyaml
+    kind = _KINDS.get(_RESOLVER.resolve(yaml.ScalarNode, value, (True, False))) if plain_style else None
+    return Typed(value, kind) if kind else value
+
+
+def plain(data):
+    """`data` with every Typed string as a plain one (once the settings are checked)."""
+    if isinstance(data, dict):
+        return {plain(k): plain(v) for k, v in data.items()}
+    if isinstance(data, list):
+        return [plain(v) for v in data]
+    return str(data) if isinstance(data, Typed) else data
+
+
 # libyaml's parser when PyYAML has it (about 10x faster on the code tables); same semantics.
 _StringLoader = _no_duplicates(getattr(yaml, "CBaseLoader", yaml.BaseLoader))
+_StringLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_SCALAR_TAG, _text)
 _SafeLoader = _no_duplicates(getattr(yaml, "CSafeLoader", yaml.SafeLoader))
+_TAG_AS_WRITTEN = re.compile(r"!(?:<[^>]*>|[^\s,\[\]{}]*)")
+
+
+def _no_tags(text: str, path: Path) -> None:
+    """Refuse any YAML tag: the safe loader would build `!!binary` or `!!set` values and the text loader
+    would silently drop `!!python/object/apply:...`; neither belongs in a configuration file."""
+    if "!" not in text:  # no tag without one (the shipped files have none): no second parse
+        return
+    for event in yaml.parse(text, Loader=_StringLoader):
+        tag = getattr(event, "tag", None)
+        if tag is None:
+            continue
+        mark = event.start_mark
+        written = _TAG_AS_WRITTEN.search(text, mark.index)
+        shown = written.group(0) if written else tag
+        raise ConfigError(path, f"YAML tags are not allowed (line {mark.line + 1}): remove '{shown}' (configuration "
+                          "files hold plain text, numbers, lists and mappings)")
 
 
 def read_bytes(path: Path) -> bytes:
@@ -71,13 +118,15 @@ def key_lines(path: Path) -> dict[str, int]:
 
 
 def load_yaml(path: Path, *, strings: bool) -> tuple[object, str]:
-    """Parse a YAML file; return (data, sha256 of its bytes)."""
+    """Parse a YAML file; return (data, sha256 of its bytes). With `strings`, every scalar is text (a Typed
+    one where YAML would read something else)."""
     raw = read_bytes(path)
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         raise ConfigError(path, f"is not UTF-8 text (byte {exc.start})") from None
     try:
+        _no_tags(text, path)
         data = yaml.load(text, Loader=_StringLoader if strings else _SafeLoader)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
