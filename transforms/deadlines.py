@@ -52,6 +52,13 @@ def first_reporting_month(program: Program, reporting_start: str | None) -> str:
     return max(reporting_start or program.first_month, program.first_month)
 
 
+def reporting_program(state_program: str | None, reporting_start: str | None) -> tuple[Program, str]:
+    """The profile's program (federal unless `state_program`) and its first month; both were checked when the
+    profile was loaded (schemas/config_models.py)."""
+    program = PROGRAMS[state_program or DEFAULT_PROGRAM]
+    return program, first_reporting_month(program, reporting_start)
+
+
 def reporting_months(first_month: str, as_of: pd.Timestamp) -> pd.PeriodIndex:
     """Every month from `first_month` to the last month that is over at `as_of` (empty when none is)."""
     last_complete = pd.Timestamp(as_of).to_period("M") - 1

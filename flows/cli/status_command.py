@@ -14,46 +14,11 @@ import pandas as pd
 from flows.cli.options import as_of_option, ledger_path, now_arg, profile_option, uof_command
 from flows.cli.render import Output
 from flows.config.load import load_profile, load_reference
-from flows.errors import ConfigError, UsageError
-from flows.io.ledger import Ledger, agency_ledger
-from transforms.coverage import MONTH
-from transforms.deadlines import (DEFAULT_PROGRAM, PROGRAMS, first_reporting_month, month_status, reporting_months,
-                                  review_summary, status_summary)
+from flows.errors import UsageError
+from flows.io.ledger import agency_history, agency_ledger
+from transforms.deadlines import month_status, reporting_months, reporting_program, review_summary, status_summary
 
 EXIT_OVERDUE = 3
-RUN_COLUMNS = ["run_id", "run_seq", "month", "as_of", "kind", "exit_code", "status", "submitted_at", "folder",
-               "rejected", "undecided"]
-MESSAGE_COLUMNS = ["run_id", "seq", "kind", "month", "incident_date", "agency_case_number", "action",
-                   "content_sha256", "file_name", "status", "run_seq"]
-
-
-def program_of(profile):
-    """The profile's reporting program and first month, checked (ConfigError on a bad value)."""
-    state_programs = sorted(set(PROGRAMS) - {DEFAULT_PROGRAM})
-    name = profile.settings.get("state_program")
-    if name is not None and name not in state_programs:
-        raise ConfigError(profile.path, f"must be one of {', '.join(state_programs)} "
-                          "(leave it out for the federal rules)", "state_program")
-    name = name or DEFAULT_PROGRAM
-    start = profile.settings.get("reporting_start")
-    if start is not None and not (isinstance(start, str) and MONTH.fullmatch(start)):
-        raise ConfigError(profile.path, "must be a month written YYYY-MM", "reporting_start")
-    program = PROGRAMS[name]
-    return program, first_reporting_month(program, start)
-
-
-def read_ledger(path: Path, agency_ori: str) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """(runs, messages) of the ledger; both empty when no run was ever recorded there."""
-    if not path.exists():
-        return pd.DataFrame(columns=RUN_COLUMNS), pd.DataFrame(columns=MESSAGE_COLUMNS)
-    with Ledger(path) as ledger:
-        runs, messages = ledger.runs(), ledger.messages()
-        if not runs.empty:
-            owner = ledger.run(runs["run_id"].iloc[-1]).agency_ori
-            if owner != agency_ori:
-                raise UsageError(f"ledger {path} holds the runs of agency {owner}, not {agency_ori}: "
-                                 "give the profile of that agency or its own ledger")
-    return runs, messages
 
 
 def _yes(flags: pd.Series) -> pd.Series:
@@ -125,12 +90,13 @@ def status_command(ui: Output, profile, out, state, as_of, fmt) -> int:
     if out and state:
         raise click.UsageError("--out and --state exclude each other: give one")
     loaded = load_profile(Path(profile), load_reference())
-    program, first_month = program_of(loaded)
+    program, first_month = reporting_program(loaded.settings.get("state_program"),
+                                             loaded.settings.get("reporting_start"))
     path = agency_ledger(out, loaded.agency_ori) if out else ledger_path(None, state, None)
     as_of = as_of or now_arg()
     if not path.exists():
         raise UsageError(no_ledger(path, out, loaded.agency_ori))
-    runs, messages = read_ledger(path, loaded.agency_ori)
+    runs, messages = agency_history(path, loaded.agency_ori)
     months = reporting_months(first_month, pd.Timestamp(as_of))
     frame = month_status(months, runs, messages, program, pd.Timestamp(as_of))
     summary = {**status_summary(frame), **review_summary(frame)}

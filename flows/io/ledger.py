@@ -366,6 +366,20 @@ class Ledger:
         return changed
 
 
+def agency_history(path: Path, agency_ori: str) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """(runs, messages) of an agency's ledger, refusing another agency's; both None when there is no ledger."""
+    if not path.exists():
+        return None, None
+    with Ledger(path) as ledger:
+        runs, messages = ledger.runs(), ledger.messages()
+        if not runs.empty:
+            owner = ledger.run(runs["run_id"].iloc[-1]).agency_ori
+            if owner != agency_ori:
+                raise LedgerError(f"ledger {path} holds the runs of agency {owner}, not {agency_ori}: "
+                                  "give the profile of that agency or its own ledger")
+    return runs, messages
+
+
 class FileNumbersExhausted(LedgerError):
     """The next file names of a submitting ORI would need a sequence number of more than 10 digits."""
 
