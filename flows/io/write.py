@@ -109,12 +109,6 @@ def check_output_folder(out, option: str = "--out") -> None:
         raise OutputError(path, f"{what} ({os_reason(exc)}): give {option} a folder you may write in") from None
     os.close(handle)
     os.unlink(probe)
-    if existing != path:  # created by uof: readable by its user only, like everything below it
-        try:
-            with private_files():
-                path.mkdir(parents=True, exist_ok=True, mode=0o700)
-        except OSError as exc:
-            raise OutputError(path, f"cannot be created ({os_reason(exc)})") from None
 
 
 class StagedFolder:
