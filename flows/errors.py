@@ -8,6 +8,8 @@ rows, never a cell's value (personal data); `--debug` adds the traceback of an i
 """
 from __future__ import annotations
 
+import re
+
 # Outcomes of a command that ran to its end (not errors): code -> (exit code, meaning).
 OUTCOMES = {
     "ok": (0, "done: every incident of the month emitted (or a zero report); `status`: nothing overdue"),
@@ -79,6 +81,11 @@ class ConfigError(UofError):
         super().__init__(f"configuration error in {where}: {message}")
 
 
+def printable(text) -> str:
+    """`text` (a path, sheet or column name) on one line: control characters shown as escapes (\\n, \\x00)."""
+    return re.sub(r"[\x00-\x1f\x7f]", lambda found: repr(found.group())[1:-1], str(text))
+
+
 class FatalInputError(UofError):
     """The extract cannot be read as a whole: names file, sheet, column and row where they apply."""
 
@@ -87,11 +94,11 @@ class FatalInputError(UofError):
     def __init__(self, file, message: str, sheet: str | None = None,
                  column: str | None = None, row: int | None = None):
         self.file, self.sheet, self.column, self.row, self.detail = str(file), sheet, column, row, message
-        parts = [f"file {self.file}"]
+        parts = [f"file {printable(self.file)}"]
         if sheet:
-            parts.append(f"sheet '{sheet}'")
+            parts.append(f"sheet '{printable(sheet)}'")
         if column:
-            parts.append(f"column '{column}'")
+            parts.append(f"column '{printable(column)}'")
         if row is not None:
             parts.append(f"row {row}")
         super().__init__("input error in " + ", ".join(parts) + f": {message}")
@@ -107,7 +114,7 @@ class OutputError(UofError):
 
     def __init__(self, path, message: str):
         self.path, self.detail = str(path), message
-        super().__init__(f"output error in {self.path}: {message}")
+        super().__init__(f"output error in {printable(self.path)}: {message}")
 
 
 class InternalError(UofError):

@@ -9,7 +9,7 @@ import pandas as pd
 
 from flows.config.load import SEGMENT_OF, TABLES, Profile, Reference
 from flows.errors import FatalInputError
-from flows.io.read import SourceFile, read_single, read_tables
+from flows.io.read import SourceFile, closest, did_you_mean, read_single, read_tables
 from flows.io.source_options import code_columns, filter_sheet, filter_tables, with_null_values
 from transforms.canonical import canonical_columns, is_meta, missing_columns, with_all_columns
 from transforms.crosswalk import crosswalked
@@ -61,10 +61,37 @@ def required_columns(ref: Reference, table: str) -> list[str]:
     return needed if table == "incidents" else ["agency_case_number", *needed]
 
 
-def _absent(where: Where, columns: list[str], what: str):
-    raise FatalInputError(where.file, f"{what}: {', '.join(repr(c) for c in columns)} "
-                          f"(the export has no such column; correct the name in the profile)",
-                          sheet=where.sheet, column=columns[0], row=1)
+def _absent(where: Where, columns: list[str], what: str, present=()):
+    raise FatalInputError(where.file, f"{what}: {', '.join(repr(c) for c in columns)}"
+                          f"{did_you_mean(columns[0], present)} (the export has no such column; correct the name "
+                          "in the profile)", sheet=where.sheet, column=columns[0], row=1)
+
+
+def _typos(missing: list[str], extras: list[str], renames: dict[str, str]) -> str:
+    """For each missing column, the extract's unknown column that looks like a typo of it (or of the RMS name
+    the profile maps to it): " (the extract has 'incident_dat': did you mean 'incident_date'?)"."""
+    out = []
+    for column in missing:
+        expected = [column, *(rms for rms, element in renames.items() if element == column)]
+        for name in expected:
+            typo = closest(name, extras)
+            if typo:
+                out.append(f" (the extract has '{typo}': did you mean '{name}'?)")
+                break
+    return "".join(out)
+
+
+def _check_incidents_present(read: dict[str, int], where: dict[str, Where]) -> None:
+    """Subject or officer rows beside an incidents table with none: the incidents file is cut short or not
+    the one exported with them. Refused, never read as a month without incidents (a zero report)."""
+    if read["incidents"] or not (read["subjects"] or read["officers"]):
+        return
+    counts = " and ".join(f"{where[t].source} has {read[t]} {t[:-1]} row(s)" for t in ("subjects", "officers")
+                          if read[t])
+    raise FatalInputError(where["incidents"].file, f"has no incident rows (only its header), but {counts}: the "
+                          "incidents file is incomplete or not the one exported with them; export the three "
+                          "tables again (no report, not even a zero report, is made from this extract)",
+                          sheet=where["incidents"].sheet, row=2)
 
 
 # Parsers that read a list cell on purpose (the collapsed values of several rows): their inputs may hold
@@ -142,7 +169,7 @@ def laid_out(table, profile: Profile, ref: Reference) -> tuple[dict[str, pd.Data
         named += [c for spec in profile.parsers[t] for c in spec.inputs] + ([segment.count] if segment.count else [])
     missing = [c for c in dict.fromkeys(named) if c not in frame.columns]
     if missing:
-        _absent(where, missing, "column(s) named by the profile's layout or parsers are missing")
+        _absent(where, missing, "column(s) named by the profile's layout or parsers are missing", frame.columns)
     repeats = header_repeats(frame)
     kept, blank = without_blank_rows(frame[~repeats.to_numpy()])
     kept, filtered = filter_sheet(kept, profile, where)
@@ -198,7 +225,8 @@ def parsed_tables(tables: dict[str, pd.DataFrame], profile: Profile, where: dict
         frame = out[table]
         missing = [c for spec in specs for c in spec.inputs if c not in frame.columns]
         if missing:
-            _absent(where[table], list(dict.fromkeys(missing)), f"column(s) read by parsers.{table} are missing")
+            _absent(where[table], list(dict.fromkeys(missing)), f"column(s) read by parsers.{table} are missing",
+                    frame.columns)
         dates = (_incident_dates(out, profile, table) if any(s.parser == "years_of_service" for s in specs)
                  else None)
         added = {}
@@ -251,6 +279,7 @@ def read_extract(source: Path, profile: Profile, ref: Reference) -> Extract:
             read[table] = len(raw[table].frame)
             tables[table], blank[table] = without_blank_rows(with_null_values(raw[table].frame, profile))
         where = {t: Where(raw[t].file, raw[t].sheet, raw[t].source) for t in TABLES}
+        _check_incidents_present({t: len(tables[t]) for t in TABLES}, where)
         tables, filtered, row_filters = filter_tables(tables, profile, where)
         summary = {"kind": "tables", "source_rows": sum(read.values()), "header_repeats": 0,
                    "blank_rows": sum(blank.values()), "rows": sum(len(f) for f in tables.values()),
@@ -291,7 +320,7 @@ def read_extract(source: Path, profile: Profile, ref: Reference) -> Extract:
     if missing:
         first = where[next(iter(missing))]
         detail = "; ".join(f"{where[t].source if profile.layout.kind == 'tables' else t}: {', '.join(cols)}"
-                           for t, cols in missing.items())
+                           f"{_typos(cols, extras[t], profile.columns[t])}" for t, cols in missing.items())
         raise FatalInputError(first.file, f"mandatory column(s) missing (add them to the extract, map them "
                               f"under 'columns' or give a constant under 'defaults' in the profile) — {detail}",
                               sheet=first.sheet, column=next(iter(missing.values()))[0], row=1)

@@ -2,7 +2,11 @@
 
 Every cell becomes text (or NA when empty) so that codes such as `01` keep their leading zeros;
 typing happens later, in the transforms. Anything that makes the file unreadable as a whole is a
-FatalInputError naming the file, sheet, column and row.
+FatalInputError naming the file, sheet, column and row: in a CSV file an undecodable byte, a row with
+too few or too many fields, a quote never closed, a NUL byte (rows counted in records, a quoted line
+break starting none; a UTF-16 byte-order mark is honoured); in a workbook encryption, merged cells
+below the header and formula errors (which calamine would read as blank), and a sheet reaching
+Excel's last row (cut off).
 
 A numeric Excel cell holds a number, not the text the RMS shows: a ZIP code `02134` is stored as
 2134 with the number format `00000`. Columns that feed codes (`code_columns`, chosen by the caller
@@ -13,10 +17,15 @@ run instead of guessing the code.
 """
 from __future__ import annotations
 
+import codecs
 import csv
 import datetime as dt
+import difflib
 import hashlib
+import html
 import io
+import re
+import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -24,6 +33,7 @@ import openpyxl
 import pandas as pd
 import pyarrow as pa
 import pyarrow.csv as pv
+from openpyxl.utils import column_index_from_string, get_column_letter
 from python_calamine import CalamineError, CalamineWorkbook
 
 from flows.errors import FatalInputError
@@ -47,10 +57,29 @@ class SourceFile:
     sha256: str
 
 
+def closest(name: str, candidates) -> str | None:
+    """The one of `candidates` that `name` looks like a typo of (difflib ratio 0.75 or more), else None."""
+    close = difflib.get_close_matches(str(name), [str(c) for c in candidates], n=1, cutoff=0.75)
+    return close[0] if close else None
+
+
+def did_you_mean(name: str, candidates) -> str:
+    """" (did you mean 'x'?)" when one of `candidates` is close to `name`, else ""."""
+    close = closest(name, candidates)
+    return f" (did you mean '{close}'?)" if close else ""
+
+
+NUL_HINT = ("a NUL byte is never text in an export: the file is damaged, or is UTF-16 text without a byte-order "
+            "mark; export it again as CSV UTF-8")
+
+
 def _check_header(names: list[str], file: str, sheet: str | None) -> list[str]:
     clean = [str(n).replace("\ufeff", "").strip() for n in names]
     seen = set()
     for position, name in enumerate(clean, start=1):
+        if "\x00" in name:
+            raise FatalInputError(file, f"the header holds a NUL byte (in its column {position}); {NUL_HINT}",
+                                  sheet=sheet, row=1)
         if name and name in seen:
             raise FatalInputError(file, "the column name appears more than once in the header",
                                   sheet=sheet, column=name, row=1)
@@ -58,13 +87,130 @@ def _check_header(names: list[str], file: str, sheet: str | None) -> list[str]:
     return [n if n else f"(unnamed column {i})" for i, n in enumerate(clean, start=1)]
 
 
-def _bad_utf8_row(data: bytes, encoding: str) -> tuple[int, int] | None:
-    """(line number, byte offset) of the first undecodable byte, or None."""
-    try:
-        data.decode(encoding)
-    except UnicodeDecodeError as exc:
-        return data.count(b"\n", 0, exc.start) + 1, exc.start
+UTF16_BOMS = (b"\xff\xfe", b"\xfe\xff")
+SEPARATORS = {";": "semicolons", "\t": "tabs", "|": "vertical bars"}
+BLOCK_SIZE = 1 << 20  # pyarrow's default: records are parsed in parallel blocks of 1 MiB
+MARK = "\ue000"  # a private-use character put where reading stopped, to find the record and column it is in
+
+
+def _codec(data: bytes, encoding: str) -> str:
+    """A UTF-16 byte-order mark decides (no UTF-8 or single-byte text starts with one); else the profile's
+    encoding, UTF-8 with or without its own mark."""
+    if data.startswith(UTF16_BOMS):
+        return "utf-16"
+    return "utf-8-sig" if encoding.lower().replace("_", "-") in ("utf-8", "utf8") else encoding
+
+
+def _header_end(text: str) -> int | None:
+    """Where the header record ends, after its line break (a quoted name may hold one); None when the text
+    holds no complete header record."""
+    quotes, start = 0, 0
+    while (end := text.find("\n", start)) >= 0:
+        quotes += text.count('"', start, end)
+        if quotes % 2 == 0:
+            return end + 1
+        start = end + 1
     return None
+
+
+def _parse(body: bytes, names: list[str]) -> tuple[pa.Table, list]:
+    """The records of `body` (the file after its header, UTF-8) and the rows whose number of fields is not
+    the header's (skipped), as pyarrow reads them: quoted line breaks stay in their cell."""
+    invalid = []
+    if not body.strip(b"\r\n"):  # only the header: no record (pyarrow refuses an empty input)
+        return pa.table({n: pa.array([], pa.string()) for n in names}), invalid
+
+    def on_invalid(row):
+        invalid.append(row)
+        return "skip"
+
+    def read(block_size: int) -> pa.Table:
+        return pv.read_csv(
+            pa.BufferReader(body),
+            read_options=pv.ReadOptions(encoding="utf8", column_names=names, block_size=block_size),
+            parse_options=pv.ParseOptions(newlines_in_values=True, invalid_row_handler=on_invalid),
+            convert_options=pv.ConvertOptions(column_types={n: pa.string() for n in names}, strings_can_be_null=True,
+                                              null_values=[""], quoted_strings_can_be_null=True),
+        )
+
+    try:
+        return read(BLOCK_SIZE), invalid
+    except pa.ArrowInvalid as exc:
+        if "straddl" not in str(exc):
+            raise
+        invalid.clear()  # a record longer than a block (a cell of megabytes): read the file as one block
+        return read(len(body) + 1), invalid
+
+
+def _record_cut_at(body: str, names: list[str]) -> tuple[int, str | None]:
+    """(row, column) of the record `body` (the text after the header) ends in, rows counted as records: only
+    to place an error, by reading `body` once more with a mark at its end."""
+    table, invalid = _parse((body + MARK).encode("utf-8"), names)
+    row = table.num_rows + len(invalid) + 1
+    if invalid and MARK in (invalid[-1].text or ""):
+        return row, names[max(min(invalid[-1].actual_columns, len(names)), 1) - 1]
+    last = table.slice(max(table.num_rows - 1, 0)).to_pylist()
+    return row, next((n for n, v in (last[0].items() if last else ()) if v and MARK in v), None)
+
+
+def _decoded(path: Path, data: bytes, encoding: str) -> tuple[str, str]:
+    """The text of the file and its codec, or an error naming the row and column of its first undecodable byte."""
+    codec = _codec(data, encoding)
+    try:
+        return data.decode(codec).lstrip("\ufeff"), codec
+    except UnicodeDecodeError as exc:
+        start = exc.start
+    head = data[:start].decode(codec).lstrip("\ufeff")
+    row, column, body_at = 1, None, _header_end(head)
+    if body_at is not None:  # past the header: the record and column the byte is in
+        header = next(csv.reader(io.StringIO(head[:body_at])), [])
+        row, column = _record_cut_at(head[body_at:], _check_header(header, path.name, None))
+    name = "UTF-16" if codec == "utf-16" else encoding
+    raise FatalInputError(path, f"is not valid {name} text (undecodable byte at offset {start}); save the export "
+                          "as UTF-8 or set 'encoding' in the profile", column=column, row=row)
+
+
+def _invalid_row_error(path: Path, body: bytes, invalid: list, names: list[str]) -> FatalInputError:
+    """The first record whose number of fields is not the header's, its row counted in records."""
+    placed = []
+    for row in invalid:
+        found = re.search(rb"(?m)^" + re.escape((row.text or "").encode("utf-8")) + rb"\r?$", body)
+        placed.append((found.start() if found else len(body), found.end() if found else len(body), row))
+    start, end, row = min(placed, key=lambda p: p[0])
+    before, skipped = _parse(body[:start], names)
+    number = before.num_rows + len(skipped) + 2 if start < len(body) else None
+    last = not body[end:].strip()
+    hint = ("; it is the file's last row: the file looks cut short (or a quote is never closed)"
+            if last and row.actual_columns < row.expected_columns else "")
+    return FatalInputError(path, f"has {row.actual_columns} fields where the header has {row.expected_columns}{hint}",
+                           row=number)
+
+
+def _unclosed_quote(body: bytes, table: pa.Table, names: list[str]) -> str | None:
+    """The column of the last record whose quoted cell runs to the end of the file (a quote that never
+    closes, which the reader takes as text up to the end), else None."""
+    if not table.num_rows:
+        return None
+    last = table.slice(table.num_rows - 1).to_pylist()[0]
+    present = [n for n in names if last[n] is not None]
+    if not present:
+        return None
+    value = last[present[-1]].encode("utf-8")
+    end = len(body)
+    while not value.endswith(b"\n") and end and body[end - 1:end] in (b"\r", b"\n"):
+        end -= 1
+    opened = end - len(value) - 1
+    return present[-1] if opened >= 0 and body[opened:end] == b'"' + value else None
+
+
+def _first_nul(frame: pd.DataFrame, names: list[str]) -> tuple[int, str] | None:
+    """(row, column) of the first cell holding a NUL character (vectorised, column by column)."""
+    found = []
+    for name in names:
+        hits = frame[name].str.contains("\x00", regex=False).fillna(False).to_numpy(dtype=bool)
+        if hits.any():
+            found.append((int(frame["_source_row"].iloc[int(hits.argmax())]), names.index(name)))
+    return (min(found)[0], names[min(found)[1]]) if found else None
 
 
 def read_csv_table(path: Path, encoding: str = "utf-8") -> tuple[RawTable, SourceFile]:
@@ -74,45 +220,39 @@ def read_csv_table(path: Path, encoding: str = "utf-8") -> tuple[RawTable, Sourc
     except OSError as exc:
         raise FatalInputError(path, f"cannot be read ({exc.strerror})") from None
     digest = hashlib.sha256(data).hexdigest()
-    bad = _bad_utf8_row(data, "utf-8-sig" if encoding.lower().replace("_", "-") in ("utf-8", "utf8") else encoding)
-    if bad:
-        line, offset = bad
-        raise FatalInputError(path, f"is not valid {encoding} text (undecodable byte at offset {offset}); "
-                              "save the export as UTF-8 or set 'encoding' in the profile", row=line)
-    text_head = data[:65536].decode(encoding, errors="replace").lstrip("\ufeff")
-    first_line = next(csv.reader(io.StringIO(text_head)), None)
+    text, codec = _decoded(path, data, encoding)
+    body_at = _header_end(text) or len(text)
+    first_line = next(csv.reader(io.StringIO(text[:body_at])), None)
     if not first_line or not any(c.strip() for c in first_line):
         raise FatalInputError(path, "has no header row (the file is empty)", row=1)
     names = _check_header(first_line, file, None)
-    invalid = []
-
-    def on_invalid(row):
-        invalid.append(row)
-        return "skip"
-
+    other = [name for sep, name in SEPARATORS.items() if len(names) == 1 and sep in names[0]]
+    if other:
+        raise FatalInputError(path, f"the header is a single column holding {other[0]}: the file is separated by "
+                              f"{other[0]}, not commas; export it as CSV (comma-separated)", row=1)
+    if codec == "utf-8-sig":  # the bytes after the header as they are (no second copy of the file)
+        body = data[(3 if data.startswith(codecs.BOM_UTF8) else 0) + len(text[:body_at].encode("utf-8")):]
+    else:  # read as UTF-8 from here on
+        body = text[body_at:].encode("utf-8")
     try:
-        table = pv.read_csv(
-            pa.BufferReader(data),
-            read_options=pv.ReadOptions(encoding=encoding, column_names=names, skip_rows=1),
-            parse_options=pv.ParseOptions(newlines_in_values=True, invalid_row_handler=on_invalid),
-            convert_options=pv.ConvertOptions(column_types={n: pa.string() for n in names},
-                                              strings_can_be_null=True, null_values=[""],
-                                              quoted_strings_can_be_null=True),
-        )
+        table, invalid = _parse(body, names)
+        if invalid:
+            raise _invalid_row_error(path, body, invalid, names)
     except (pa.ArrowInvalid, pa.ArrowTypeError) as exc:
         raise FatalInputError(path, f"is not a readable CSV file ({str(exc).splitlines()[0][:120]})") from None
-    if invalid:
-        row = invalid[0]
-        number = row.number + 1 if row.number is not None else None
-        if number is None and row.text:
-            at = data.find(row.text.encode(encoding, errors="replace"))
-            number = data.count(b"\n", 0, at) + 1 if at >= 0 else None
-        raise FatalInputError(path, f"has {row.actual_columns} fields where the header has {row.expected_columns}",
-                              row=number)
+    unclosed = _unclosed_quote(body, table, names)
+    if unclosed:
+        raise FatalInputError(path, "a quoted cell is never closed: it runs to the end of the file (the file was "
+                              "cut short, or a quote is missing); export the file again",
+                              column=unclosed, row=table.num_rows + 1)
     frame = table.to_pandas(types_mapper={pa.string(): pd.StringDtype(na_value=float("nan"))}.get)
     frame = frame.astype("str") if len(frame.columns) else frame
     frame["_source_file"] = file
     frame["_source_row"] = pd.RangeIndex(2, len(frame) + 2)
+    if "\x00" in text:
+        nul = _first_nul(frame, names)
+        if nul:
+            raise FatalInputError(path, f"the cell holds a NUL byte; {NUL_HINT}", column=nul[1], row=nul[0])
     return RawTable(frame=frame, source=file, file=file, sheet=None), SourceFile(file, digest)
 
 
@@ -302,6 +442,91 @@ def _numbers_as_shown(raw: pd.DataFrame, frame: pd.DataFrame, codes: set[str], f
     return frame
 
 
+OLE_SIGNATURE = bytes.fromhex("d0cf11e0a1b11ae1")  # compound file: .xls, or an encrypted .xlsx
+ENCRYPTED_STREAM = "EncryptedPackage".encode("utf-16-le")
+EXCEL_LAST_ROW = {".xls": 65_536}  # else 1,048,576 (.xlsx, .xlsm)
+ENCRYPTED = ("is password-protected (encrypted), so it cannot be read; open it in Excel, remove the password "
+             "(File > Info > Protect Workbook > Encrypt with Password, clear the box) and give uof that "
+             "unprotected copy, kept where only authorised staff can read it")
+
+
+def _not_a_workbook(data: bytes, reason: str) -> str:
+    """Why `data` could not be opened as a workbook, in the user's terms."""
+    if data.startswith(OLE_SIGNATURE) and (ENCRYPTED_STREAM in data or "password" in reason.lower()):
+        return ENCRYPTED
+    if not data:
+        why = "the file is empty (0 bytes); export it again"
+    elif data.startswith(b"PK"):
+        why = f"a zip archive, but no workbook in it ({reason[:120]}); give the .xlsx file the RMS exported"
+    elif not data.startswith(OLE_SIGNATURE) and b"\x00" not in data[:4096]:
+        why = "the file holds plain text (a CSV export given an Excel name?); give it its .csv name"
+    else:
+        why = reason[:120]
+    return f"is not a readable Excel workbook: {why}"
+
+
+SHEET_TAG = re.compile(rb"<(?:\w+:)?sheet\b[^>]*>")
+RELATIONSHIP_TAG = re.compile(rb"<(?:\w+:)?Relationship\b[^>]*>")
+ERROR_CELL = re.compile(rb"<(?:\w+:)?c\b([^>]*?)\bt=[\"']e[\"']([^>]*?)(?:/>|>(.*?)</(?:\w+:)?c>)", re.DOTALL)
+
+
+def _attribute(tag: bytes, name: bytes) -> str | None:
+    found = re.search(rb"(?:^|\s)(?:\w+:)?" + name + rb"=([\"'])(.*?)\1", tag, re.DOTALL)
+    return html.unescape(found.group(2).decode("utf-8")) if found else None
+
+
+def _sheet_part(archive: zipfile.ZipFile, sheet: str) -> str | None:
+    """The zip member holding `sheet`'s cells, from xl/workbook.xml and its relationships."""
+    ids = {_attribute(tag, b"name"): _attribute(tag, b"id") for tag in SHEET_TAG.findall(archive.read("xl/workbook.xml"))}
+    for tag in RELATIONSHIP_TAG.findall(archive.read("xl/_rels/workbook.xml.rels")):
+        if _attribute(tag, b"Id") == ids.get(sheet):
+            target = _attribute(tag, b"Target") or ""
+            return target.lstrip("/") if target.startswith("/") else "xl/" + target
+    return None
+
+
+def _error_cell(data: bytes, sheet: str) -> tuple[int | None, int | None, str] | None:
+    """(row, column, error) of the sheet's first cell holding an Excel error value (#REF!, #DIV/0!, #N/A...),
+    1-based, found in the sheet's XML: calamine reads such a cell as blank. None when there is none, or for a
+    workbook that is not a zip (.xls)."""
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            part = _sheet_part(archive, sheet)
+            xml = archive.read(part) if part else b""
+    except (zipfile.BadZipFile, KeyError, OSError, ValueError):
+        return None
+    found = ERROR_CELL.search(xml) if b't="e"' in xml or b"t='e'" in xml else None
+    if not found:
+        return None
+    ref = re.fullmatch(r"([A-Z]{1,3})([0-9]+)", _attribute(found.group(1) + b" " + found.group(2), b"r") or "")
+    value = re.search(rb"<(?:\w+:)?v>([^<]*)<", found.group(3) or b"")
+    error = html.unescape(value.group(1).decode("utf-8")) if value else "an error value"
+    if not ref:
+        return None, None, error
+    return int(ref.group(2)), column_index_from_string(ref.group(1)), error
+
+
+def _check_cells(sheet_data, data: bytes, path: Path, sheet: str, names: list[str], header_at: int) -> None:
+    """Cells whose value calamine reads as blank though Excel shows something: merged cells below the
+    header (the value sits in the first cell only) and formula errors (#REF!, #DIV/0!...)."""
+    def column(index: int | None) -> str | None:  # 0-based sheet column -> header name
+        return None if index is None else names[index] if index < len(names) else get_column_letter(index + 1)
+
+    merged = sorted(r for r in (sheet_data.merged_cell_ranges or []) if r[1][0] > header_at)
+    if merged:
+        (top, left), (bottom, right) = merged[0]
+        cells = f"{get_column_letter(left + 1)}{top + 1}:{get_column_letter(right + 1)}{bottom + 1}"
+        raise FatalInputError(path, f"cells {cells} are merged: Excel keeps a merged cell's value in its first cell "
+                              "only, so the others would read as blank; unmerge them and fill in every row",
+                              sheet=sheet, column=column(left), row=top + 1)
+    error = _error_cell(data, sheet)
+    if error:
+        row, index, value = error
+        raise FatalInputError(path, f"the cell holds the Excel error {value} (a formula that failed), not a value; "
+                              "correct the formula or export the workbook again", sheet=sheet,
+                              column=column(None if index is None else index - 1), row=row)
+
+
 def read_workbook(path: Path, sheets: tuple[str | None, ...],
                   code_columns: dict | None = None) -> tuple[dict[str, RawTable], SourceFile]:
     """The named sheets (None: the first sheet of the workbook), keyed by the names asked for.
@@ -311,37 +536,47 @@ def read_workbook(path: Path, sheets: tuple[str | None, ...],
     except OSError as exc:
         raise FatalInputError(path, f"cannot be read ({exc.strerror})") from None
     digest = hashlib.sha256(data).hexdigest()
+    if data.startswith(OLE_SIGNATURE) and ENCRYPTED_STREAM in data:
+        raise FatalInputError(path, ENCRYPTED)
     try:
         workbook = CalamineWorkbook.from_filelike(io.BytesIO(data))
     except (CalamineError, ValueError, OSError) as exc:
-        raise FatalInputError(path, f"is not a readable Excel workbook ({str(exc)[:120]})") from None
+        raise FatalInputError(path, _not_a_workbook(data, str(exc))) from None
     by_name = {name.strip().lower(): name for name in workbook.sheet_names}
     if None in sheets and not workbook.sheet_names:
         raise FatalInputError(path, "has no sheet")
     by_name[None] = workbook.sheet_names[0] if workbook.sheet_names else None
     missing = [s for s in sheets if s is not None and s.strip().lower() not in by_name]
     if missing:
-        raise FatalInputError(path, f"has no sheet named {', '.join(repr(m) for m in missing)} "
+        raise FatalInputError(path, f"has no sheet named {', '.join(repr(m) for m in missing)}"
+                              f"{did_you_mean(missing[0], workbook.sheet_names)} "
                               f"(sheets found: {', '.join(workbook.sheet_names) or 'none'})")
     tables, formats = {}, _Formats(data)
     try:
         for wanted in sheets:
             tables[wanted] = _read_sheet(workbook, by_name[wanted if wanted is None else wanted.strip().lower()],
-                                         path, (code_columns or {}).get(wanted, set()), formats)
+                                         path, (code_columns or {}).get(wanted, set()), formats, data)
     finally:
         formats.close()
     return tables, SourceFile(path.name, digest)
 
 
-def _read_sheet(workbook, sheet: str, path: Path, codes: set[str], formats: _Formats) -> RawTable:
+def _read_sheet(workbook, sheet: str, path: Path, codes: set[str], formats: _Formats, data: bytes) -> RawTable:
     try:
-        rows = workbook.get_sheet_by_name(sheet).to_python(skip_empty_area=False)
+        sheet_data = workbook.get_sheet_by_name(sheet)
+        last_row = EXCEL_LAST_ROW.get(path.suffix.lower(), 1_048_576)
+        if sheet_data.end and sheet_data.end[0] + 1 >= last_row:
+            raise FatalInputError(path, f"the sheet reaches row {last_row:,}, the last row Excel keeps: the export "
+                                  "was probably cut off there; export a shorter period per file, or as CSV",
+                                  sheet=sheet, row=last_row)
+        rows = sheet_data.to_python(skip_empty_area=False)
     except (CalamineError, ValueError) as exc:
         raise FatalInputError(path, f"the sheet cannot be read ({str(exc)[:120]})", sheet=sheet) from None
     header_at = next((i for i, r in enumerate(rows) if any(c not in ("", None) for c in r)), None)
     if header_at is None:
         raise FatalInputError(path, "the sheet is empty: it needs a header row", sheet=sheet, row=1)
     names = _check_header(rows[header_at], path.name, sheet)
+    _check_cells(sheet_data, data, path, sheet, names, header_at)
     width = len(names)
     body = [r[:width] + [""] * (width - len(r)) for r in rows[header_at + 1:]]
     raw = pd.DataFrame(body, columns=names, dtype=object)

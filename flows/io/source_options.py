@@ -6,6 +6,7 @@ import pandas as pd
 
 from flows.config.load import SEGMENT_OF, TABLES, Profile, Reference
 from flows.errors import FatalInputError
+from flows.io.read import did_you_mean
 from transforms.normalize import trimmed
 from transforms.source_rows import filtered_rows, without_null_tokens
 
@@ -34,10 +35,11 @@ def with_null_values(frame: pd.DataFrame, profile: Profile) -> pd.DataFrame:
     return without_null_tokens(frame, profile.null_values)
 
 
-def _missing(where, columns: list[str]):
+def _missing(where, columns: list[str], present):
     raise FatalInputError(where.file, f"column(s) named by source.keep_rows are missing: "
-                          f"{', '.join(repr(c) for c in columns)} (the export has no such column; correct the "
-                          "name in the profile)", sheet=where.sheet, column=columns[0], row=1)
+                          f"{', '.join(repr(c) for c in columns)}{did_you_mean(columns[0], present)} (the export "
+                          "has no such column; correct the name in the profile)", sheet=where.sheet,
+                          column=columns[0], row=1)
 
 
 def filter_sheet(frame: pd.DataFrame, profile: Profile, where) -> tuple[pd.DataFrame, list[dict]]:
@@ -47,7 +49,7 @@ def filter_sheet(frame: pd.DataFrame, profile: Profile, where) -> tuple[pd.DataF
         return frame, []
     missing = [f.column for f in profile.keep_rows if f.column not in frame.columns]
     if missing:
-        _missing(where, list(dict.fromkeys(missing)))
+        _missing(where, list(dict.fromkeys(missing)), frame.columns)
     kept, counts = filtered_rows(frame, profile.keep_rows)
     return frame[kept], [{"filter": f.label, "rows": n} for f, n in zip(profile.keep_rows, counts)]
 
@@ -66,7 +68,7 @@ def filter_tables(tables: dict[str, pd.DataFrame], profile: Profile, where: dict
             continue
         missing = [f.column for f in rules if f.column not in out[table].columns]
         if missing:
-            _missing(where[table], list(dict.fromkeys(missing)))
+            _missing(where[table], list(dict.fromkeys(missing)), out[table].columns)
         kept, counts = filtered_rows(out[table], rules)
         report += [{"table": table, "filter": f.label, "rows": n} for f, n in zip(rules, counts)]
         if table == "incidents":
