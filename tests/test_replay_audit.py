@@ -4,7 +4,7 @@ import subprocess
 import sys
 
 from flows.io.ledger import Ledger
-from tests.conftest import combined, incident, write_csv_extract, write_profile
+from tests.conftest import AS_OF, combined, incident, write_csv_extract, write_profile
 
 CROSSWALK = 'element: location_type\nmap: {HWY: "13", RES: "20"}\n'
 
@@ -84,3 +84,19 @@ def test_eight_concurrent_runs_of_one_agency_leave_a_consistent_ledger(run_cli, 
     assert sorted(messages["action"].value_counts().items()) == [("AddOnly", 8), ("Remove", 7)]
     assert messages["run_seq"].is_monotonic_increasing and messages["file_name"].is_unique
     assert run_cli("verify", "--out", out, "--profile", profile)[0] == 0
+
+
+def test_replay_of_a_run_whose_crosswalk_sits_in_an_allowed_root_outside_the_profile(run_cli, tmp_path):
+    """The archived crosswalk is laid out beside the archived profile as it lay then ('../shared/...'), which is
+    outside the replayed profile's folder: the replay's work folder is allowed by the program itself."""
+    shared = tmp_path / "shared"
+    shared.mkdir()
+    (shared / "location.yaml").write_text('element: location_type\ntable: incidents\nmap:\n  "STREET": "13"\n',
+                                          encoding="utf-8")
+    profile = write_profile(tmp_path / "cfg", "allowed_roots: [../shared]\ncrosswalks:\n  - ../shared/location.yaml\n")
+    source = write_csv_extract(tmp_path / "x", incident("A-1", incidents__location_type="STREET"))
+    code, _, stderr = run_cli("run", "--profile", profile, "--source", source, "--month", "2025-10", "--out",
+                              tmp_path / "out", "--as-of", AS_OF)
+    assert code == 0, stderr
+    code, stdout, stderr = run_cli("replay", "2025-10-001", "--out", tmp_path / "out")
+    assert code == 0 and "byte-identical" in stdout, stdout + stderr

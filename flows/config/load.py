@@ -225,17 +225,19 @@ def crosswalk_key(code: str, trim: bool, case: str) -> str:
     return code.casefold() if case == "fold" else code
 
 
-def load_profile(path: Path, ref: Reference) -> Profile:
+def load_profile(path: Path, ref: Reference, extra_roots: tuple[Path, ...] = ()) -> Profile:
+    """`extra_roots`: folders the program itself allows besides the profile's (a replay's work folder, where the
+    archived crosswalks are laid out as they lay around the profile then)."""
     path = Path(path)
     with located(path):
-        return _profile(path, ref)
+        return _profile(path, ref, tuple(Path(r).resolve() for r in extra_roots))
 
 
-def _confined(spec: models.Profile, path: Path) -> list[Path]:
+def _confined(spec: models.Profile, path: Path, extra_roots: tuple[Path, ...] = ()) -> list[Path]:
     """The profile's crosswalk files, resolved (symbolic links followed), each inside the profile's folder or
     an allowed root; nothing is opened: a path that escapes is refused before it could be read."""
     folder = path.parent.resolve()
-    roots = [folder, *((folder / root).resolve() for root in spec.allowed_roots)]
+    roots = [folder, *((folder / root).resolve() for root in spec.allowed_roots), *extra_roots]
     listed = ", ".join(map(str, roots[1:]))
     where = f"the profile's folder {folder}" + (f" or the folders listed under allowed_roots ({listed})"
                                                 if listed else "")
@@ -250,10 +252,10 @@ def _confined(spec: models.Profile, path: Path) -> list[Path]:
     return files
 
 
-def _profile(path: Path, ref: Reference) -> Profile:
+def _profile(path: Path, ref: Reference, extra_roots: tuple[Path, ...] = ()) -> Profile:
     data, digest = load_yaml(path, strings=True)
     spec = validated(models.Profile, data, path)
-    crosswalk_files = _confined(spec, path)
+    crosswalk_files = _confined(spec, path, extra_roots)
     data = plain(data)
     columns, defaults = spec.columns.as_dict(), spec.defaults.as_dict()
     for key, per_table, check_values in (("columns", columns, True), ("defaults", defaults, False)):

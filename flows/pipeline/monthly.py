@@ -48,10 +48,10 @@ class Configuration:
     catalog: object
 
 
-def load_configuration(profile_path: str, mappings_dir=None, schemas_dir=None) -> Configuration:
+def load_configuration(profile_path: str, mappings_dir=None, schemas_dir=None, extra_roots=()) -> Configuration:
     ref = load_reference(**{k: Path(v) for k, v in (("mappings_dir", mappings_dir), ("schemas_dir", schemas_dir))
                             if v is not None})
-    profile = load_profile(Path(profile_path), ref)
+    profile = load_profile(Path(profile_path), ref, extra_roots)
     try:
         catalog = parse_catalog(ref.catalog_data, elements=ref.elements, codes=ref.codes)
     except CatalogError as exc:

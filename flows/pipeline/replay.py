@@ -126,7 +126,8 @@ def replay(ledger_path: Path, run_id: str) -> ReplayReport:
         with private_files():
             work.mkdir(parents=True, mode=0o700)
             profile = _materialize(archive, folder, work)
-        config = load_configuration(str(profile), mappings_dir=work / "mappings", schemas_dir=work / "schemas")
+        config = load_configuration(str(profile), mappings_dir=work / "mappings", schemas_dir=work / "schemas",
+                                    extra_roots=(work,))
         as_of = pd.Timestamp(run.as_of)
         prepared = prepare(config, _extract(archive, folder, manifest, config), [run.month], as_of)
         # The file numbers the run got then, read from its ledger record: a replay never takes new ones.
