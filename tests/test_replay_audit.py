@@ -93,7 +93,7 @@ def test_replay_of_a_run_whose_crosswalk_sits_in_an_allowed_root_outside_the_pro
     shared.mkdir()
     (shared / "location.yaml").write_text('element: location_type\ntable: incidents\nmap:\n  "STREET": "13"\n',
                                           encoding="utf-8")
-    profile = write_profile(tmp_path / "cfg", "allowed_roots: [../shared]\ncrosswalks:\n  - ../shared/location.yaml\n")
+    profile = write_profile(tmp_path / "cfg", f"allowed_roots: [{shared}]\ncrosswalks:\n  - ../shared/location.yaml\n")
     source = write_csv_extract(tmp_path / "x", incident("A-1", incidents__location_type="STREET"))
     code, _, stderr = run_cli("run", "--profile", profile, "--source", source, "--month", "2025-10", "--out",
                               tmp_path / "out", "--as-of", AS_OF)
