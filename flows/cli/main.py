@@ -18,6 +18,7 @@ from flows.cli.crosswalk_commands import crosswalk_group
 from flows.cli.ledger_commands import history_command, mark_submitted_command, replay_command
 from flows.cli.options import CONTEXT, example, global_options
 from flows.cli.render import Output
+from flows.cli.report_commands import report_group
 from flows.cli.run_commands import backfill_command, run_command, validate_command
 from flows.cli.schedule_command import schedule_command
 from flows.cli.status_command import status_command
@@ -64,7 +65,7 @@ def uof() -> None:
 
 
 for command in (run_command, validate_command, backfill_command, mark_submitted_command, history_command,
-                replay_command, verify_command, archive_group, status_command, schedule_command, crosswalk_group):
+                replay_command, verify_command, archive_group, report_group, status_command, schedule_command, crosswalk_group):
     uof.add_command(command)
 
 

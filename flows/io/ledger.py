@@ -96,6 +96,7 @@ MIGRATIONS = [
     """,
 ]
 RUN_STATES = ("writing", "complete", "abandoned")
+REPORT_KIND = "report:"  # kind of a run of a state or Justice Counts report: `report:<name>`
 # What a run record's hash covers: everything recorded when it was produced (not its submission status,
 # which `mark-submitted` changes later).
 HASHED_RUN_COLUMNS = ("run_id", "run_seq", "agency_ori", "month", "as_of", "kind", "tool_version", "folder",
@@ -237,8 +238,16 @@ class Ledger:
     def next_run(self, month: str) -> tuple[str, int]:
         """(run id, sequence) for a new run of `month`: ids read `2025-10-003`."""
         seq = self.conn.execute("SELECT COALESCE(MAX(run_seq), 0) + 1 FROM runs").fetchone()[0]
-        count = self.conn.execute("SELECT COUNT(*) FROM runs WHERE month = ?", (month,)).fetchone()[0]
+        count = self.conn.execute(f"SELECT COUNT(*) FROM runs WHERE month = ? AND kind NOT LIKE '{REPORT_KIND}%'",
+                                  (month,)).fetchone()[0]
         return f"{month}-{count + 1:03d}", seq
+
+    def next_report_run(self, report: str, period: str) -> tuple[str, int]:
+        """(run id, sequence) for a new run of a report: ids read `justice-counts-2025-002`."""
+        seq = self.conn.execute("SELECT COALESCE(MAX(run_seq), 0) + 1 FROM runs").fetchone()[0]
+        count = self.conn.execute("SELECT COUNT(*) FROM runs WHERE kind = ? AND month = ?",
+                                  (REPORT_KIND + report, period)).fetchone()[0]
+        return f"{report}-{period}-{count + 1:03d}", seq
 
     def run(self, run_id: str) -> RunRecord:
         row = self.conn.execute(
@@ -250,9 +259,16 @@ class Ledger:
         values[9] = json.loads(values[9])
         return RunRecord(*values)
 
-    def runs(self, month: str | None = None) -> pd.DataFrame:
-        """The complete runs (of `month`), in order; a run interrupted before its files were whole is not listed."""
-        where, params = ("WHERE state = 'complete' AND month = ?", (month,)) if month else ("WHERE state = 'complete'", ())
+    def runs(self, month: str | None = None, reports: bool = False) -> pd.DataFrame:
+        """The complete runs (of `month`), in order; a run interrupted before its files were whole is not listed.
+        The runs of the state and Justice Counts reports (kind `report:<name>`) only with `reports`."""
+        clauses, params = ["state = 'complete'"], []
+        if month:
+            clauses.append("month = ?")
+            params.append(month)
+        if not reports:
+            clauses.append(f"kind NOT LIKE '{REPORT_KIND}%'")
+        where = "WHERE " + " AND ".join(clauses)
         return self._frame("SELECT run_id, run_seq, month, as_of, kind, exit_code, status, submitted_at, folder, "
                            "json_extract(manifest, '$.incidents.rejected') AS rejected, "
                            "json_extract(manifest, '$.incidents.undecided') AS undecided "

@@ -86,6 +86,11 @@ def _check_run(report: VerifyReport, run, folder: Path | None, base: Path) -> No
             report.problems.append(Problem("added", f"{rel}/{path.name}", "not listed in the run's manifest"))
 
 
+def _output_root(folder: Path, agency_ori: str) -> Path:
+    """The folder paths are shown relative to: the output folder holding `<ORI>/` (a month's or a report's)."""
+    return next((p.parent for p in (folder, *folder.parents) if p.name == agency_ori), folder.parent)
+
+
 def _archive_refs(manifest: dict) -> set[str]:
     archive = manifest.get("archive") or {}
     refs = set((archive.get("frames") or {}).values())
@@ -106,7 +111,7 @@ def verify(ledger_path: Path, agency_folder: Path | None = None, months: set[str
         report.problems += [Problem("ledger", str(ledger_path.name), p) for p in ledger.chain_problems()]
         report.problems += [Problem("interrupted", f"{r.month} run {r.run_id}", "a run was killed while writing "
                                     "it; the next run of the agency settles it") for r in ledger.interrupted_runs()]
-        runs = [ledger.run(run_id) for run_id in ledger.runs()["run_id"]]
+        runs = [ledger.run(run_id) for run_id in ledger.runs(reports=True)["run_id"]]
         pruned = ledger.pruned()
     agencies = {Path(run.folder).parent for run in runs if run.folder} | ({agency_folder} if agency_folder else set())
     refs, complete = set(), {run.run_id for run in runs}
@@ -116,7 +121,7 @@ def verify(ledger_path: Path, agency_folder: Path | None = None, months: set[str
             report.runs += 1
             agency = Path(run.folder).parent if run.folder else agency_folder
             found = run_folder(agency, run.month, run.run_id) if agency is not None else None
-            _check_run(report, run, found, (agency or ledger_path.parent).parent)
+            _check_run(report, run, found, _output_root(agency or ledger_path.parent, run.agency_ori))
     for agency in sorted(a for a in agencies if a.is_dir()):
         for folder in sorted(p for p in agency.iterdir() if p.is_dir() and (p / "manifest.json").exists()):
             run_id = folder_run_id(folder)

@@ -1,0 +1,12 @@
+"""`uof report ...`: the state and Justice Counts reports built from the same extracts and profiles as the FBI
+file (issue 12). Each report's command lives in its own module and is added to the group here."""
+from __future__ import annotations
+
+import click
+
+from flows.cli.options import CONTEXT, example
+
+
+@click.group("report", context_settings=CONTEXT, epilog=example("uof report --help"))
+def report_group() -> None:
+    """State and Justice Counts reports from the same extracts and profiles (see docs/reports.md)."""
