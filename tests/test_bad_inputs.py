@@ -405,10 +405,6 @@ def out_inside_source(tmp: Path) -> Setup:
 
 NOT_ROOT = pytest.mark.skipif(os.geteuid() == 0, reason="root writes in a mode-0500 folder")
 SLOW = pytest.mark.slow
-LOCK_LEFT = pytest.mark.xfail(strict=True, reason=(
-    "flows/io/ledger.py:run_ledgers locks <out>/<ORI>/file-numbers.sqlite before it opens the --state ledger, so "
-    "a ledger refused there leaves <out>/<ORI>/ and the counter's lock file behind"))
-
 FLAT = "layout:\n  kind: flat\n  incident_key: agency_case_number\n"
 
 KINDS = [
@@ -521,11 +517,10 @@ KINDS = [
     Kind("out-path-with-a-newline", lambda t: Setup(csv_folder(t), out=t / "uof\noutput"), 0),
     Kind("state-is-the-out-folder", lambda t: Setup(csv_folder(t), out=made(t / "out"), state=t / "out"), 0),
     Kind("state-and-out-one-new-folder", lambda t: Setup(csv_folder(t), out=t / "out", state=t / "out"),
-         2, ("UOF-LEDGER", "out"), marks=(LOCK_LEFT,)),
-    Kind("state-not-a-ledger", state_not_a_ledger(b"agency_case_number\nQX-5501\n"), 2, ("UOF-LEDGER", "state.sqlite"),
-         marks=(LOCK_LEFT,)),
+         2, ("UOF-LEDGER", "out")),
+    Kind("state-not-a-ledger", state_not_a_ledger(b"agency_case_number\nQX-5501\n"), 2, ("UOF-LEDGER", "state.sqlite")),
     Kind("state-corrupt-sqlite", state_not_a_ledger(b"SQLite format 3\0" + bytes(84) + os.urandom(4000)),
-         2, ("UOF-LEDGER", "state.sqlite"), marks=(LOCK_LEFT,)),
+         2, ("UOF-LEDGER", "state.sqlite")),
     Kind("state-below-a-file", taken_by_a_file("state", "ledger.sqlite"), 2, ("UOF-OUTPUT", "taken", "is a file")),
     Kind("state-unwritable", unwritable("state"), 2, ("UOF-OUTPUT", "/proc/uof-bad-inputs")),
     Kind("state-read-only-folder", read_only_folder("state"), 2, ("UOF-OUTPUT", "locked"), marks=(NOT_ROOT,)),

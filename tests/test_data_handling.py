@@ -138,3 +138,16 @@ def test_files_a_command_creates_are_private_whatever_the_umask(run_cli, tmp_pat
         assert os.umask(old) == 0o022  # restored after the command
     assert code == 0, stderr
     assert modes_that_are_not_private(tmp_path / "out") == []
+
+
+def test_a_cell_longer_than_excel_allows_is_cut_in_the_workbook_and_whole_in_the_csv(run_cli, tmp_path):
+    long = "X" * 40_000
+    source = write_csv_extract(tmp_path / "x", incident("A-1", incidents__address_1=long))
+    code, _, stderr = run_cli("run", "--profile", write_profile(tmp_path / "cfg"), "--source", source,
+                              "--month", "2025-10", "--out", tmp_path / "out", "--as-of", AS_OF)
+    assert code == 1, stderr
+    folder = tmp_path / "out" / "PA0230100" / "2025-10"
+    values = [c.value for sheet in load_workbook(folder / "rejections.xlsx") for row in sheet.iter_rows()
+              for c in row if isinstance(c.value, str) and c.value.startswith("XXX")]
+    assert values and all(len(v) <= 32_767 and v.endswith("rejections.csv)") for v in values)
+    assert long in (folder / "rejections.csv").read_text()

@@ -138,6 +138,46 @@ class RunRecord:
     state: str = "complete"  # RUN_STATES
 
 
+LEDGER_SUFFIXES = (".sqlite", ".sqlite3", ".db")
+
+
+def _not_a_ledger(path: Path) -> str | None:
+    """Why an existing file cannot be a uof ledger (None when it can): checked without writing anything."""
+    if not path.is_file() or not path.stat().st_size:
+        return None
+    with path.open("rb") as handle:
+        if handle.read(16) != b"SQLite format 3\x00":
+            return "not an SQLite database"
+    try:
+        conn = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)
+        try:
+            conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
+        finally:
+            conn.close()
+    except sqlite3.DatabaseError as exc:
+        return f"the SQLite file cannot be read: {exc}"
+    return None
+
+
+def check_state(state) -> Path:
+    """`--state`, checked before any data is read or any file made: an existing folder (the ledger goes in it),
+    an existing ledger, or a new file whose name says it is one (`.sqlite`). A path that does not exist and could
+    be meant as a folder is refused rather than guessed."""
+    path = Path(state).expanduser()
+    if not path.exists():
+        if path.suffix.lower() not in LEDGER_SUFFIXES:
+            raise LedgerError(f"--state {path} does not exist: uof cannot tell a folder from a ledger file. Create "
+                              "the folder first (uof keeps ledger.sqlite and the archive in it), or name a ledger "
+                              "file ending in .sqlite; nothing was written")
+        return path
+    path = ledger_file(path)
+    problem = _not_a_ledger(path) if path.exists() else None
+    if problem:
+        raise LedgerError(f"{path} is not a uof ledger ({problem}): give --state a folder or a ledger file; "
+                          "nothing was changed")
+    return path
+
+
 def _connect(path: Path) -> sqlite3.Connection:
     path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
     fresh = not path.exists()
@@ -492,3 +532,10 @@ def exclusive(path: Path, wait: float = LOCK_WAIT_SECONDS):
         yield
     finally:
         os.close(fd)
+
+
+def report_runs(path: Path, report: str) -> pd.DataFrame:
+    """The complete runs of one report (kind `report:<report>`, e.g. illinois-mh) in a ledger, in order."""
+    with Ledger(path) as ledger:
+        runs = ledger.runs(reports=True)
+    return runs[runs["kind"] == REPORT_KIND + report].reset_index(drop=True)

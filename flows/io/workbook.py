@@ -30,6 +30,7 @@ BOLD = Font(bold=True)
 # after the point, no exponent, at most 15 significant digits (Excel's precision).
 NUMBER = re.compile(r"-?(0|[1-9][0-9]{0,14})(\.[0-9]{0,14}[1-9])?", re.ASCII)
 MAX_WIDTH = 60
+EXCEL_CELL_LIMIT = 32_767  # characters in one cell
 
 
 def _number(text: str):
@@ -49,7 +50,11 @@ def _text_cell(sheet, row: int, column: int, value, numbers: bool = False):
         cell.value = number
         return cell
     # A control character (a NUL byte from the RMS) cannot be stored in xlsx: shown as U+FFFD, the CSV keeps it.
-    cell.value = ILLEGAL_CHARACTERS_RE.sub("\ufffd", text)
+    text = ILLEGAL_CHARACTERS_RE.sub("\ufffd", text)
+    if len(text) > EXCEL_CELL_LIMIT:  # Excel "repairs" (empties) a longer cell; the CSV keeps the whole text
+        note = f" … ({len(text)} characters: the whole text is in rejections.csv)"
+        text = text[:EXCEL_CELL_LIMIT - len(note)] + note
+    cell.value = text
     cell.data_type = "s"  # never a formula, whatever the text starts with (= + - @ and their fullwidth forms)
     return cell
 

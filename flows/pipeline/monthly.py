@@ -11,7 +11,7 @@ from flows.config.load import load_profile, load_reference
 from flows.errors import ConfigError, UsageError
 from flows.io.archive import archive_inputs
 from flows.io.extract import Extract, read_extract
-from flows.io.ledger import agency_ledger, ledger_file, run_ledgers
+from flows.io.ledger import agency_ledger, check_state, run_ledgers
 from flows.io.month_folder import write_month
 from flows.io.recovery import recover, settle
 from flows.io.write import check_output_folder, private_temp_folder
@@ -221,7 +221,7 @@ def check_destinations(out: str, state: str | None) -> None:
     """--out, and the folder of --state's ledger, must be folders uof may write in: checked before any read."""
     check_output_folder(out)
     if state:
-        check_output_folder(ledger_file(state).parent)
+        check_output_folder(check_state(state).parent, "--state")
 
 
 def monthly_run(profile: str, source: str, month: str, out: str | None, as_of: str,
