@@ -25,6 +25,7 @@ from pydantic import (BaseModel, BeforeValidator, ConfigDict, Field, StringConst
 from pydantic_core import PydanticCustomError
 
 from schemas.custom_checks import ORI_PATTERN as CHECKED_ORI
+from schemas.report_settings_colorado import ColoradoSettings
 from transforms.coverage import period_problem
 from transforms.deadlines import DEFAULT_PROGRAM, PROGRAMS
 from transforms.layouts import COLLAPSE_POLICIES, LAYOUTS
@@ -484,6 +485,9 @@ class Profile(Strict):
         "A state program whose deadlines apply; leave it out for the federal rules."))
     justice_counts_robbery: Literal["person", "property"] = Field("person", description=(
         "How Justice Counts counts robbery (120): person (its recommendation) or property (NIBRS)."))
+    colorado: ColoradoSettings | None = Field(None, description=(
+        "The Colorado use-of-force report (uof report colorado): the officer columns for name, POST number and "
+        "weapon display, and their code maps."))
     encoding: str = Field("utf-8", description="The text encoding of a CSV export (utf-8, cp1252, latin-1, ...).")
     extract_period: ExtractPeriod | None = Field(None, description=(
         "The months the extract covers, {from: YYYY-MM, to: YYYY-MM}; default: its first to its last incident "

@@ -63,7 +63,7 @@ COMMANDS = list(all_commands())
 
 def test_every_command_is_walked():
     assert {" ".join(path) for path, _ in COMMANDS} == {
-        "run", "validate", "backfill", "mark-submitted", "history", "replay", "verify", "archive", "archive prune", "report",
+        "run", "validate", "backfill", "mark-submitted", "history", "replay", "verify", "archive", "archive prune", "report", "report colorado",
         "status", "schedule", "crosswalk", "crosswalk scaffold", "crosswalk check"}
 
 

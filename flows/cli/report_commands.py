@@ -5,8 +5,12 @@ from __future__ import annotations
 import click
 
 from flows.cli.options import CONTEXT, example
+from flows.cli.report_colorado import colorado_command
 
 
 @click.group("report", context_settings=CONTEXT, epilog=example("uof report --help"))
 def report_group() -> None:
     """State and Justice Counts reports from the same extracts and profiles (see docs/reports.md)."""
+
+
+report_group.add_command(colorado_command)
