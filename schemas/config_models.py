@@ -25,6 +25,7 @@ from pydantic import (BaseModel, BeforeValidator, ConfigDict, Field, StringConst
 from pydantic_core import PydanticCustomError
 
 from schemas.custom_checks import ORI_PATTERN as CHECKED_ORI
+from schemas.report_settings_justice_counts_crime import JusticeCountsOffenses
 from schemas.report_settings_colorado import ColoradoSettings
 from transforms.coverage import period_problem
 from transforms.deadlines import DEFAULT_PROGRAM, PROGRAMS
@@ -485,6 +486,8 @@ class Profile(Strict):
         "A state program whose deadlines apply; leave it out for the federal rules."))
     justice_counts_robbery: Literal["person", "property"] = Field("person", description=(
         "How Justice Counts counts robbery (120): person (its recommendation) or property (NIBRS)."))
+    justice_counts_offenses: JusticeCountsOffenses | None = Field(None, description=(
+        "Justice Counts 1.10 and 1.7-1.9 from an offense/arrest extract (uof report justice-counts-crime)."))
     colorado: ColoradoSettings | None = Field(None, description=(
         "The Colorado use-of-force report (uof report colorado): the officer columns for name, POST number and "
         "weapon display, and their code maps."))

@@ -9,11 +9,17 @@ from __future__ import annotations
 import pandas as pd
 
 
-def offense_category_counts(incidents: pd.DataFrame, offenses: pd.DataFrame, robbery_as: str = "person") -> dict:
-    table = offenses.set_index("code")
-    justice = table["justice_counts"].astype("str").copy()
+def justice_counts_categories(offenses: pd.DataFrame, robbery_as: str = "person") -> pd.Series:
+    """NIBRS offense code -> Justice Counts category (mappings/offenses.yaml), robbery (120) as `robbery_as`."""
+    justice = offenses.set_index("code")["justice_counts"].astype("str").copy()
     if "120" in justice.index:
         justice.loc["120"] = robbery_as
+    return justice
+
+
+def offense_category_counts(incidents: pd.DataFrame, offenses: pd.DataFrame, robbery_as: str = "person") -> dict:
+    table = offenses.set_index("code")
+    justice = justice_counts_categories(offenses, robbery_as)
     code = incidents["offense1"]
     out = {}
     for name, mapping in (("crimes_against", table["crimes_against"].astype("str")), ("justice_counts", justice)):

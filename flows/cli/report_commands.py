@@ -5,6 +5,7 @@ from __future__ import annotations
 import click
 
 from flows.cli.options import CONTEXT, example
+from flows.cli.report_justice_counts_crime import justice_counts_crime_command
 from flows.cli.report_colorado import colorado_command
 
 
@@ -14,3 +15,4 @@ def report_group() -> None:
 
 
 report_group.add_command(colorado_command)
+report_group.add_command(justice_counts_crime_command)
