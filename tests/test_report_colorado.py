@@ -31,8 +31,8 @@ def officer(display="NONE", kind=None, shots="NO", used="N", name="TEST OFFICER"
     return {"shots_fired": shots, DISPLAY: display, KIND: kind, USED: used, NAME: name, POST: post}
 
 
-def case(number="C-1", date="2025-10-05", injury="NONE", force="PHYSICAL", officers=(officer(),)):
-    return number, date, [{"injury_type_ids": injury, "force_type_ids": force}], list(officers)
+def case(number="C-1", date="2025-10-05", injury="NONE", force="PHYSICAL", officers=None):
+    return number, date, [{"injury_type_ids": injury, "force_type_ids": force}], officers or [officer()]
 
 
 def run(*cases, rules=RULES, period="2025-10"):
@@ -233,6 +233,10 @@ def test_report_colorado_refuses_a_missing_column_and_a_bad_period(run_cli, tmp_
     assert code == 2 and "PostNo" in stderr and "officers.csv" in stderr
     assert not (tmp_path / "out" / "CO0999900" / "reports").exists()
     assert run_cli(*args)[0] == 2
+    flat = "layout: {kind: flat, incident_key: agency_case_number}\n"
+    profile.write_text((COLORADO / "agency-co.yaml").read_text() + flat, encoding="utf-8")
+    code, _, stderr = run_cli(*args, "--month", "2025-10")
+    assert code == 2 and "'tables' export" in stderr and "flat" in stderr
     assert run_cli(*args, "--month", "2025-10", "--year", "2025")[0] == 2
     assert run_cli(*args, "--year", "25")[0] == 2
 
@@ -271,7 +275,7 @@ def test_status_of_the_shipped_colorado_profile_starts_in_august_2022(run_cli, t
     profile = COLORADO / "agency-co.yaml"
     assert run_cli("run", "--profile", profile, "--source", COLORADO / "extract", "--month", "2025-10", "--out", out,
                    "--as-of", AS_OF)[0] == 0
-    code, stdout, _ = run_cli("status", "--profile", profile, "--out", out, "--as-of", AS_OF, "--format", "json")
+    _, stdout, _ = run_cli("status", "--profile", profile, "--out", out, "--as-of", AS_OF, "--format", "json")
     doc = json.loads(stdout)
     assert doc["program"] == "colorado" and doc["first_month"] == "2022-08"
     assert doc["months"][0]["month"] == "2022-08" and doc["months"][0]["final_due"] == "2023-04-15"

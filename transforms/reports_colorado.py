@@ -196,7 +196,7 @@ def classify(frames: dict[str, pd.DataFrame], rules: Rules, period: str) -> Clas
     facts = _officer_facts(officers, entries, rules)
     officer_user = _per_incident(facts["user"], o_parent, rows)
     display_open = _per_incident(facts["display_open"], o_parent, rows)
-    s24_weapon = pd.concat(force_weapons.values(), axis=1).any(axis=1) if force_weapons else death & False
+    s24_weapon = pd.concat(force_weapons.values(), axis=1).any(axis=1)
     weapon = officer_user | s24_weapon
     harm = death | serious
     reportable = (harm | weapon) & ~undated.reindex(rows).to_numpy()
@@ -221,7 +221,8 @@ def classify(frames: dict[str, pd.DataFrame], rules: Rules, period: str) -> Clas
         "not_reportable": int((status == "not_reportable").sum()),
         "undecided": int((status == "undecided").sum()),
         "reportable_with_missing_elements": int((listed["missing_elements"] > 0).sum()),
-        "by_reason": {"death": int((death & reportable).sum()), "serious_bodily_injury": int((serious & reportable).sum()),
+        "by_reason": {"death": int((death & reportable).sum()),
+                      "serious_bodily_injury": int((serious & reportable).sum()),
                       "weapon": int((weapon & reportable).sum())},
         "officers": {r: int((officer_rows["role"] == r).sum()) for r in ROLES},
     }
@@ -342,8 +343,8 @@ def _missing(scope, mine, role, why_open, rows, rules: Rules) -> pd.DataFrame:
                                officer_id=chosen["officer_id"].to_numpy()))
 
     for column, value, chosen, what in (
-            (rules.officer_name, NAME, mine[role == "used_reportable_force"], "the name of this officer, who used "
-             "reportable force"),
+            (rules.officer_name, NAME, mine[role == "used_reportable_force"],
+             "the name of this officer, who used reportable force"),
             (rules.post_number, POST, mine, "this officer's P.O.S.T. number")):
         element = "officer name" if value == NAME else "POST number"
         if column:

@@ -41,6 +41,16 @@ def rules_of(settings) -> Rules:
                  used_force=settings.used_force, used_force_map=dict(settings.used_force_map))
 
 
+def check_layout(profile: Profile, rules: Rules) -> None:
+    """The `colorado:` columns are read from the officers table of a `tables` export (a flat layout collapses an
+    officer's rows, and the first row's value could hide a disagreement): refused before anything is read."""
+    named = [rules.officer_name, rules.post_number, rules.weapon_display, rules.weapon_kind, rules.used_force]
+    if any(named) and profile.layout.kind != "tables":
+        raise ConfigError(profile.path, f"the Colorado report reads its officer columns from a 'tables' export; this "
+                          f"profile's layout is '{profile.layout.kind}' (leave the colorado: columns out to classify "
+                          "from the FBI elements only)", "colorado")
+
+
 def with_officer_columns(officers: pd.DataFrame, source: Path, profile: Profile, ref: Reference,
                          rules: Rules) -> pd.DataFrame:
     """The extract's officers with the `colorado:` columns (`_co_*`, trimmed text, NA where blank or absent),
@@ -51,10 +61,6 @@ def with_officer_columns(officers: pd.DataFrame, source: Path, profile: Profile,
     blank = {meta: pd.Series(pd.NA, index=officers.index, dtype="str") for meta in named if meta not in wanted}
     if not wanted:
         return officers.assign(**blank)
-    if profile.layout.kind != "tables":
-        raise ConfigError(profile.path, f"the Colorado report reads its officer columns from a 'tables' export; this "
-                          f"profile's layout is '{profile.layout.kind}' (leave the colorado: columns out to classify "
-                          "from the FBI elements only)", "colorado")
     codes = code_columns(profile, ref, "officers") | set(wanted.values())
     raw, _ = read_tables(source, ("officers",), profile.encoding, {"officers": codes})
     table = raw["officers"]
@@ -87,19 +93,19 @@ def summary_text(agency_ori: str, period: str, counts: dict, rules: Rules) -> st
         "",
         f"Incidents dated in the period: {counts['incidents_in_period']}",
         f"  before the collection began ({COLLECTION_START}), not submitted: {counts['before_collection']}",
-        f"  reportable to the state: {counts['reportable']} (death {by['death']}, serious bodily injury "
-        f"{by['serious_bodily_injury']}, use of a weapon {by['weapon']}; an incident may have several reasons)",
+        (f"  reportable to the state: {counts['reportable']} (death {by['death']}, serious bodily injury "
+         f"{by['serious_bodily_injury']}, use of a weapon {by['weapon']}; an incident may have several reasons)"),
         f"  not reportable (every fact settled, none meets the threshold): {counts['not_reportable']}",
         f"  cannot be decided from the export: {counts['undecided']}"
         + (f" (of them {counts['undated']} without a readable date, listed in every period)" if counts["undated"]
            else ""),
         f"Reportable incidents with elements the export lacks: {counts['reportable_with_missing_elements']}",
-        f"Officers in reportable incidents: {officers['used_reportable_force']} used reportable force, "
-        f"{officers['present']} present, {officers['undetermined']} undetermined",
+        (f"Officers in reportable incidents: {officers['used_reportable_force']} used reportable force, "
+         f"{officers['present']} present, {officers['undetermined']} undetermined"),
         "",
-        "colorado_reportable.csv: the reportable incidents and why; colorado_officers.csv: their officers (name "
-        "for those who used reportable force, POST number for all); colorado_open.csv: what cannot be decided and "
-        "the missing elements, per incident.",
+        ("colorado_reportable.csv: the reportable incidents and why; colorado_officers.csv: their officers (name "
+         "for those who used reportable force, POST number for all); colorado_open.csv: what cannot be decided and "
+         "the missing elements, per incident."),
     ]
     if not rules.weapon_display:
         lines.append("The profile names no weapon-display column (colorado.weapon_display): drawing, pointing and "
@@ -118,15 +124,16 @@ def _colorado(profile: str, source: str, period: str, out: str, as_of: str, stat
     config = step(load_configuration, profile)
     loaded, ref = config.profile, config.ref
     rules = rules_of(loaded.settings.get("colorado"))
+    check_layout(loaded, rules)
     extract = step(read_extract, Path(source), loaded, ref)
     frames = dict(extract.frames)
     frames["officers"] = step(with_officer_columns, frames["officers"], Path(source), loaded, ref, rules)
     result = step(classify, frames, rules, period)
     counts = result.counts
     exit_code = 1 if counts["undecided"] or counts["reportable_with_missing_elements"] else 0
-    return publish_report(out, loaded.agency_ori, REPORT, period, report_files(result, loaded.agency_ori, period, rules),
-                          counts, inputs_of(extract, loaded, ref), as_of, state=state, notes=[JSON_NOTE],
-                          exit_code=exit_code)
+    files = report_files(result, loaded.agency_ori, period, rules)
+    return publish_report(out, loaded.agency_ori, REPORT, period, files, counts, inputs_of(extract, loaded, ref),
+                          as_of, state=state, notes=[JSON_NOTE], exit_code=exit_code)
 
 
 def run_colorado(profile: str, source: str, period: str, out: str, as_of: str, state: str | None = None
