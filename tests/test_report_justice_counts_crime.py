@@ -247,6 +247,22 @@ def test_a_month_without_unmapped_codes_exits_0(run_cli, tmp_path):
     assert read_csv(folder / "unmapped.csv") == []
 
 
+def test_rows_without_a_readable_date_are_named_by_row_and_exit_1(run_cli, tmp_path):
+    source = tmp_path / "extract"
+    source.mkdir()
+    (source / "offenses.csv").write_text("IncidentNo,ReportDate,OffenseCode,Referred\n"
+                                         "A,01/05/2025,THEFT,\nB,13/45/2025,THEFT,\nC,,DUI,\n")
+    (source / "arrests.csv").write_text("ArrestNo,ArrestDate,ChargeCode,Race,Ethnicity,Sex,Jurisdiction\n"
+                                        "X,01/06/2025,DUI,WHT,N,M,IN\n")
+    code, stdout, err = run_cli("report", "justice-counts-crime", "--profile", PROFILE, "--source", source,
+                                "--month", "2025-01", "--out", tmp_path / "out", "--format", "json", "--as-of", AS_OF)
+    document = json.loads(stdout)
+    assert code == 1 and document["summary"]["undated_not_counted"] == {"offenses": 2, "arrests": 0}, err
+    assert document["summary"]["reported_crime"]["total"] == 1 and document["summary"]["unmapped"] == []
+    manifest = json.loads((Path(document["folder"]) / "manifest.json").read_text())
+    assert any("2 row(s)" in n and "rows 3, 4" in n and "13/45" not in n for n in manifest["notes"]), manifest["notes"]
+
+
 def test_the_sample_script_rewrites_the_shipped_files(tmp_path):
     script = ROOT / "scripts" / "make_offense_sample.py"
     namespace = {"__name__": "make_offense_sample", "__file__": str(script)}

@@ -93,12 +93,13 @@ def _canonical(table: str, raw, spec, null_values: tuple[str, ...]) -> tuple[pd.
     kept, excluded = filtered_rows(frame, rules)
     frame = frame[kept]
     notes = []
-    iso, bad = date_only(frame[named["date"]].astype("str"), spec.date_format)
-    if bad.any():
-        rows = ", ".join(str(r) for r in frame.loc[bad, "_source_row"].head(20))
-        notes.append(f"{raw.source}: {int(bad.sum())} row(s) whose date in column '{named['date']}' cannot be read "
-                     f"(rows {rows}{', ...' if bad.sum() > 20 else ''}); an incident or arrest with no readable "
-                     "date is not counted")
+    iso, _ = date_only(frame[named["date"]].astype("str"), spec.date_format)
+    undated = iso.isna()
+    if undated.any():
+        rows = ", ".join(str(r) for r in frame.loc[undated, "_source_row"].head(20))
+        notes.append(f"{raw.source}: {int(undated.sum())} row(s) whose date in column '{named['date']}' is blank or "
+                     f"cannot be read (rows {rows}{', ...' if undated.sum() > 20 else ''}); an incident or arrest "
+                     "with no readable date is not counted")
     rows = pd.DataFrame({k: frame[c].astype("str") for k, c in named.items() if k != "date"}, index=frame.index)
     key = KEYS[table][0]
     ids = rows[key].str.strip()
