@@ -39,7 +39,8 @@ def colorado_command(ui: Output, profile, source, month, year, out, state, as_of
     requires (colorado_open.csv), 2 on an error.
     """
     period = period_of(month, year)
-    result = run_colorado(profile, source, period, out, as_of or now_arg(), state)
+    with ui.progress():
+        result = run_colorado(profile, source, period, out, as_of or now_arg(), state)
     counts = result.manifest["summary"]
     if fmt == "json":
         ui.data({"command": "report colorado", "period": period, "run_id": result.run_id,
