@@ -25,6 +25,7 @@ from pydantic import (BaseModel, BeforeValidator, ConfigDict, Field, StringConst
 from pydantic_core import PydanticCustomError
 
 from schemas.custom_checks import ORI_PATTERN as CHECKED_ORI
+from schemas.report_settings_illinois_mh import IllinoisMhSettings
 from schemas.report_settings_justice_counts_crime import JusticeCountsOffenses
 from schemas.report_settings_colorado import ColoradoSettings
 from transforms.coverage import period_problem
@@ -522,6 +523,9 @@ class Profile(Strict):
         "(the Parquet copies of the extract and the configuration files) of runs older than that many months, "
         "and keeps the ledger's audit trail (runs, messages, manifests and their hashes) intact. Leave it out "
         "to keep the archive for ever."))
+    illinois_mh: IllinoisMhSettings | None = Field(None, description=(
+        "The Illinois mental-health-crisis dispatch report (`uof report illinois-mh`): the CAD export's columns and "
+        "code maps (docs/reports.md)."))
 
     @field_validator("layout", mode="before")
     @classmethod

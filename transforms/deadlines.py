@@ -147,3 +147,45 @@ def status_summary(frame: pd.DataFrame) -> dict:
         "incidents": int(frame["incidents"].sum()),
         "zero_reports": int(frame["zero_report"].sum()),
     }
+
+
+# ----------------------------------------------------------------------- Illinois mental-health-crisis report
+
+ILLINOIS_MH_FIRST_MONTH = "2023-05"  # 20 Ill. Adm. Code 1244 Subpart B was added effective May 8, 2023
+MH_STATUS_COLUMNS = ["month", "runs", "produced", "findings", "produced_at", "due", "status"]
+MH_STATUSES = ("produced", "late", "open", "overdue")
+
+
+def mh_report_status(months: pd.PeriodIndex, runs: pd.DataFrame, as_of: pd.Timestamp) -> pd.DataFrame:
+    """Per month, the Illinois mental-health-crisis report (`uof report illinois-mh`): due the 15th of the following
+    month (20 Ill. Adm. Code 1244.300(f)), with no months in arrears.
+
+    runs: the report's complete runs (`month`, `run_seq`, `as_of`, `exit_code`), as `Ledger.runs(reports=True)`
+    lists those of kind `report:illinois-mh`. A month is produced when its latest run has no findings (exit 0);
+    `produced_at` is the first run without findings. Statuses: `produced` (by the due date), `late` (produced after
+    it), `open` (not produced, not yet due), `overdue` (not produced, past due). Whether the data was then entered
+    on ISP's form is not known to uof.
+    """
+    index = pd.Index(months.strftime("%Y-%m"), name="month")
+    ordered = runs.sort_values("run_seq", kind="stable")
+    latest = ordered.drop_duplicates("month", keep="last").set_index("month")["exit_code"]
+    clean = ordered[ordered["exit_code"] == 0].drop_duplicates("month", keep="first").set_index("month")["as_of"]
+    frame = pd.DataFrame({"runs": ordered.groupby("month").size().reindex(index, fill_value=0).astype("int64")},
+                         index=index).reset_index()
+    findings = latest.reindex(index).fillna(0).to_numpy() != 0
+    frame["produced"] = latest.reindex(index).eq(0).to_numpy()
+    frame["findings"] = findings
+    frame["produced_at"] = pd.to_datetime(clean.reindex(index)).where(frame["produced"].to_numpy()).to_numpy()
+    frame["due"] = due_dates(months)
+    produced, past_due = frame["produced"].to_numpy(), passed(frame["due"], as_of)
+    after_due = np.asarray(frame["produced_at"] >= frame["due"] + pd.Timedelta(days=1), dtype=bool)
+    frame["status"] = pd.Series(
+        np.select([produced & after_due, produced, past_due], ["late", "produced", "overdue"], default="open"),
+        index=frame.index, dtype="str")
+    return frame[MH_STATUS_COLUMNS]
+
+
+def mh_status_summary(frame: pd.DataFrame) -> dict:
+    by_status = frame["status"].value_counts()
+    return {"months": len(frame), **{status: int(by_status.get(status, 0)) for status in MH_STATUSES},
+            "with_findings": int(frame["findings"].sum())}

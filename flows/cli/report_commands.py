@@ -7,6 +7,7 @@ import click
 from flows.cli.options import CONTEXT, example
 from flows.cli.report_justice_counts_crime import justice_counts_crime_command
 from flows.cli.report_colorado import colorado_command
+from flows.cli.report_illinois_mh import illinois_mh_command
 
 
 @click.group("report", context_settings=CONTEXT, epilog=example("uof report --help"))
@@ -16,3 +17,4 @@ def report_group() -> None:
 
 report_group.add_command(colorado_command)
 report_group.add_command(justice_counts_crime_command)
+report_group.add_command(illinois_mh_command)

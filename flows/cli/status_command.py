@@ -1,5 +1,6 @@
 """`uof status`: per month, what the FBI holds, what waits for upload, what the latest run rejected and left
-pending review, what is missing, and the deadlines.
+pending review, what is missing, and the deadlines; for a profile with an `illinois_mh:` section, also whether
+the month's Illinois mental-health-crisis report was produced, and its deadline.
 
 Counts only, never case numbers or other incident values. Exit code 3 when a month is overdue; exit 2 when
 there is no ledger where the command looks (a mistyped --out must not read as "every month missing").
@@ -15,14 +16,25 @@ from flows.cli.options import as_of_option, ledger_path, now_arg, profile_option
 from flows.cli.render import Output
 from flows.config.load import load_profile, load_reference
 from flows.errors import UsageError
-from flows.io.ledger import agency_history, agency_ledger
-from transforms.deadlines import month_status, reporting_months, reporting_program, review_summary, status_summary
+from flows.io.ledger import agency_history, agency_ledger, report_runs
+from transforms.deadlines import (ILLINOIS_MH_FIRST_MONTH, mh_report_status, mh_status_summary, month_status,
+                                  reporting_months, reporting_program, review_summary, status_summary)
+from transforms.reports_illinois_mh import REPORT
 
 EXIT_OVERDUE = 3
 
 
 def _yes(flags: pd.Series) -> pd.Series:
     return flags.map({True: "yes", False: "no"})
+
+
+def fixed_width(shown: pd.DataFrame, numeric: set[str]) -> str:
+    """Text columns left-aligned and `numeric` ones right-aligned, a header and a rule; one line per row."""
+    widths = {c: max(len(c), int(shown[c].str.len().max()) if len(shown) else 0) for c in shown.columns}
+    header = "  ".join(c.rjust(widths[c]) if c in numeric else c.ljust(widths[c]) for c in shown.columns)
+    cells = [shown[c].str.rjust(widths[c]) if c in numeric else shown[c].str.ljust(widths[c]) for c in shown.columns]
+    body = pd.concat(cells, axis=1).agg("  ".join, axis=1).str.rstrip() if len(shown) else pd.Series([], dtype=str)
+    return "\n".join([header.rstrip(), "  ".join("-" * widths[c] for c in shown.columns), *body])
 
 
 def status_table(frame: pd.DataFrame, with_final_due: bool) -> str:
@@ -42,12 +54,38 @@ def status_table(frame: pd.DataFrame, with_final_due: bool) -> str:
     })
     if not with_final_due:
         shown = shown.drop(columns="final due")
-    numeric = {"runs", "incidents", "pending", "rejected", "review"}
-    widths = {c: max(len(c), int(shown[c].str.len().max()) if len(shown) else 0) for c in shown.columns}
-    header = "  ".join(c.rjust(widths[c]) if c in numeric else c.ljust(widths[c]) for c in shown.columns)
-    cells = [shown[c].str.rjust(widths[c]) if c in numeric else shown[c].str.ljust(widths[c]) for c in shown.columns]
-    body = pd.concat(cells, axis=1).agg("  ".join, axis=1).str.rstrip() if len(shown) else pd.Series([], dtype=str)
-    return "\n".join([header.rstrip(), "  ".join("-" * widths[c] for c in shown.columns), *body])
+    return fixed_width(shown, {"runs", "incidents", "pending", "rejected", "review"})
+
+
+def mh_table(frame: pd.DataFrame) -> str:
+    """The Illinois mental-health-crisis report per month, fixed-width."""
+    shown = pd.DataFrame({
+        "month": frame["month"], "runs": frame["runs"].astype(str), "produced": _yes(frame["produced"]),
+        "findings": _yes(frame["findings"]),
+        "produced at": frame["produced_at"].dt.strftime("%Y-%m-%d %H:%M").fillna("-"),
+        "due": frame["due"].dt.strftime("%Y-%m-%d"), "status": frame["status"]})
+    return fixed_width(shown, {"runs"})
+
+
+def mh_document(frame: pd.DataFrame, summary: dict, first_month: str) -> dict:
+    months = frame.assign(produced_at=frame["produced_at"].dt.strftime("%Y-%m-%dT%H:%M:%S").astype(object)
+                          .where(frame["produced_at"].notna(), None),
+                          due=frame["due"].dt.strftime("%Y-%m-%d"))
+    return {"report": "illinois-mh", "first_month": first_month, "months": months.to_dict("records"),
+            "summary": summary}
+
+
+def mh_summary_line(summary: dict) -> str:
+    return (f"{summary['months']} month(s): {summary['produced']} produced, {summary['late']} produced late, "
+            f"{summary['open']} open, {summary['overdue']} overdue; {summary['with_findings']} whose latest run has "
+            "findings")
+
+
+def mental_health_status(path: Path, first_month: str, as_of: pd.Timestamp) -> tuple[pd.DataFrame, dict, str]:
+    """(per-month frame, summary, first month) of the Illinois mental-health-crisis report."""
+    first = max(first_month, ILLINOIS_MH_FIRST_MONTH)
+    frame = mh_report_status(reporting_months(first, as_of), report_runs(path, REPORT), as_of)
+    return frame, mh_status_summary(frame), first
 
 
 def summary_line(summary: dict) -> str:
@@ -84,8 +122,9 @@ def no_ledger(path: Path, out: str | None, agency_ori: str) -> str:
 def status_command(ui: Output, profile, out, state, as_of, fmt) -> int:
     """Per month: incidents at the FBI, zero report, uploads pending, rejected, missing months, due dates.
 
-    Counts only, never case numbers. Exit 0 when nothing is overdue, 3 when some month is overdue, 2 on an
-    error (among them: no ledger where the command looks).
+    Counts only, never case numbers. With an illinois_mh: section in the profile, also the Illinois mental-health
+    crisis report of each month (produced, late, open, overdue). Exit 0 when nothing is overdue, 3 when some month
+    (or its mental-health report) is overdue, 2 on an error (among them: no ledger where the command looks).
     """
     if out and state:
         raise click.UsageError("--out and --state exclude each other: give one")
@@ -100,17 +139,32 @@ def status_command(ui: Output, profile, out, state, as_of, fmt) -> int:
     months = reporting_months(first_month, pd.Timestamp(as_of))
     frame = month_status(months, runs, messages, program, pd.Timestamp(as_of))
     summary = {**status_summary(frame), **review_summary(frame)}
-    exit_code = EXIT_OVERDUE if summary["overdue"] else 0
+    mental_health = (mental_health_status(path, first_month, pd.Timestamp(as_of))
+                     if loaded.settings.get("illinois_mh") else None)
+    overdue = summary["overdue"] + (mental_health[1]["overdue"] if mental_health else 0)
+    exit_code = EXIT_OVERDUE if overdue else 0
     if fmt == "json":
         head = {"agency_ori": loaded.agency_ori, "program": program.name, "as_of": as_of,
                 "first_month": first_month, "exit_code": exit_code}
-        ui.data(status_document(frame, summary, head))
+        document = status_document(frame, summary, head)
+        if mental_health:
+            document["illinois_mh"] = mh_document(*mental_health)
+        ui.data(document)
         return exit_code
     span = (f"months {frame['month'].iloc[0]} to {frame['month'].iloc[-1]}" if len(frame)
             else f"no complete month since {first_month}")
+    any_run = len(runs) or (mental_health is not None and mental_health[0]["runs"].sum())
     ui.say(f"{loaded.agency_ori}: {program.name} rules, {span}, as of {as_of}"
-           + ("" if len(runs) else f" (ledger {path} holds no run yet)"))
+           + ("" if any_run else f" (ledger {path} holds no run yet)"))
     if len(frame):
         ui.say(status_table(frame, with_final_due=program.arrears_until_april))
     ui.say(summary_line(summary))
+    if mental_health:
+        mh_frame, mh_summary, mh_first = mental_health
+        ui.say("")
+        ui.say("Illinois mental health crisis report (uof report illinois-mh; due the 15th of the following month, "
+               "20 Ill. Adm. Code 1244.300(f))" + ("" if len(mh_frame) else f": no complete month since {mh_first}"))
+        if len(mh_frame):
+            ui.say(mh_table(mh_frame))
+        ui.say(mh_summary_line(mh_summary))
     return exit_code

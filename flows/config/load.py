@@ -284,6 +284,7 @@ def _profile(path: Path, ref: Reference, extra_roots: tuple[Path, ...] = ()) -> 
     settings["justice_counts_robbery"] = spec.justice_counts_robbery
     settings["justice_counts_offenses"] = spec.justice_counts_offenses  # None: no offense/arrest extract
     settings["colorado"] = spec.colorado  # None: no colorado: section (uof report colorado)
+    settings["illinois_mh"] = spec.illinois_mh  # None: no illinois_mh: section (uof report illinois-mh)
     period = spec.extract_period
     settings["extract_period"] = (period.from_, period.to) if period else None
     settings["additional_agency_oris"] = tuple(spec.additional_agency_oris)
