@@ -5,12 +5,15 @@ from __future__ import annotations
 import dataclasses
 from pathlib import Path
 
+import pandas as pd
+
 from flows.config.load import load_profile, load_reference
 from flows.config.yamlio import load_yaml
 from flows.errors import UsageError
 from flows.io.extract import read_extract
 from flows.io.write import check_output_folder, write_private_text
 from flows.pipeline.engine import step
+from flows.pipeline.report_justice_counts import force_survey, with_force_crosswalk
 from transforms.crosswalk_scaffold import Skeleton, Surveyed, skeleton_yaml
 from transforms.crosswalk_survey import coded_columns, crosswalk_maps, survey
 
@@ -28,6 +31,13 @@ def survey_extract(profile_path: str, source: str) -> Surveyed:
         for rms_name, canonical in (renames or {}).items():
             rms[(table, canonical)] = rms_name
     sources = {t: str(s) for t, s in (getattr(extract, "sources", None) or {}).items()}
+    force = force_survey(profile, Path(source), ref)  # Justice Counts 1.11 force types, when configured
+    if force is not None:
+        profile = with_force_crosswalk(profile, force.crosswalk)
+        columns.append(force.column)
+        maps = crosswalk_maps(profile.crosswalks)
+        rows = pd.concat([rows, survey({force.column.table: force.local}, [force.column], maps)], ignore_index=True)
+        rms[(force.column.table, force.column.column)] = force.rms_columns
     owner = {target: cw for cw in profile.crosswalks for target in cw.targets}
     originals = {cw.path: dict(load_yaml(cw.path, strings=True)[0]) for cw in profile.crosswalks}
     return Surveyed(profile=profile, columns=columns, table=rows, sources=sources, rms_names=rms, owner=owner,
