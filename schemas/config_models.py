@@ -25,6 +25,7 @@ from pydantic import (BaseModel, BeforeValidator, ConfigDict, Field, StringConst
 from pydantic_core import PydanticCustomError
 
 from schemas.custom_checks import ORI_PATTERN as CHECKED_ORI
+from schemas.report_settings_justice_counts import JusticeCountsSettings
 from schemas.report_settings_illinois_mh import IllinoisMhSettings
 from schemas.report_settings_justice_counts_crime import JusticeCountsOffenses
 from schemas.report_settings_colorado import ColoradoSettings
@@ -487,6 +488,8 @@ class Profile(Strict):
         "A state program whose deadlines apply; leave it out for the federal rules."))
     justice_counts_robbery: Literal["person", "property"] = Field("person", description=(
         "How Justice Counts counts robbery (120): person (its recommendation) or property (NIBRS)."))
+    justice_counts: JusticeCountsSettings | None = Field(None, description=(
+        "Justice Counts metrics from this profile's extract: metric 1.11's force types and their crosswalk."))
     justice_counts_offenses: JusticeCountsOffenses | None = Field(None, description=(
         "Justice Counts 1.10 and 1.7-1.9 from an offense/arrest extract (uof report justice-counts-crime)."))
     colorado: ColoradoSettings | None = Field(None, description=(

@@ -5,6 +5,7 @@ from __future__ import annotations
 import click
 
 from flows.cli.options import CONTEXT, example
+from flows.cli.report_justice_counts import justice_counts_command
 from flows.cli.report_justice_counts_crime import justice_counts_crime_command
 from flows.cli.report_colorado import colorado_command
 from flows.cli.report_illinois_mh import illinois_mh_command
@@ -18,3 +19,4 @@ def report_group() -> None:
 report_group.add_command(colorado_command)
 report_group.add_command(justice_counts_crime_command)
 report_group.add_command(illinois_mh_command)
+report_group.add_command(justice_counts_command)

@@ -282,6 +282,7 @@ def _profile(path: Path, ref: Reference, extra_roots: tuple[Path, ...] = ()) -> 
     settings = {k: getattr(spec, k) for k in ("agency_name", "reporting_start", "state_program")
                 if k in spec.model_fields_set}
     settings["justice_counts_robbery"] = spec.justice_counts_robbery
+    settings["justice_counts"] = spec.justice_counts  # report settings (None when absent)
     settings["justice_counts_offenses"] = spec.justice_counts_offenses  # None: no offense/arrest extract
     settings["colorado"] = spec.colorado  # None: no colorado: section (uof report colorado)
     settings["illinois_mh"] = spec.illinois_mh  # None: no illinois_mh: section (uof report illinois-mh)
