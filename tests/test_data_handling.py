@@ -151,3 +151,17 @@ def test_a_cell_longer_than_excel_allows_is_cut_in_the_workbook_and_whole_in_the
               for c in row if isinstance(c.value, str) and c.value.startswith("XXX")]
     assert values and all(len(v) <= 32_767 and v.endswith("rejections.csv)") for v in values)
     assert long in (folder / "rejections.csv").read_text()
+
+
+def test_the_flow_body_takes_the_parameters_as_prefect_passes_them():
+    """Prefect binds a flow's parameters to the wrapped function's signature and passes them positionally
+    where it can (the slow Prefect tests caught a body that took keywords only)."""
+    from prefect.utilities.callables import call_with_parameters
+
+    from flows.pipeline.engine import engine_name, flow_body
+
+    def body(profile, source, month="2025-10", write=True):
+        return (profile, source, month, write, engine_name())
+
+    assert call_with_parameters(flow_body(body), {"profile": "p", "source": "s", "month": "2025-09"}) == (
+        "p", "s", "2025-09", True, "prefect")

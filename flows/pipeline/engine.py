@@ -81,19 +81,24 @@ def step(fn, *args, **kwargs):
     return result
 
 
+def flow_body(body):
+    """`body` as the function of a Prefect flow: its steps run as tasks, an internal error's text is withheld.
+    Prefect calls it with the parameters bound to body's signature, positionally where that allows."""
+    @functools.wraps(body)
+    def prefect_body(*args, **kw):
+        token = _prefect_mode.set(True)
+        try:
+            return body(*args, **kw)
+        finally:
+            _prefect_mode.reset(token)
+
+    return _withheld(prefect_body)
+
+
 def run_flow(body, name: str, **params):
     """Call `body(**params)` as a Prefect flow when an API is configured, else directly."""
     if not prefect_configured():
         return body(**params)
     private_prefect_home()
-
-    @functools.wraps(body)
-    def prefect_body(**kw):
-        token = _prefect_mode.set(True)
-        try:
-            return body(**kw)
-        finally:
-            _prefect_mode.reset(token)
-
     return flow(name=name, log_prints=False, persist_result=False, validate_parameters=False)(
-        _withheld(prefect_body))(**params)
+        flow_body(body))(**params)
