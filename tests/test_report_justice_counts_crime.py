@@ -10,6 +10,7 @@ import json
 import shutil
 from pathlib import Path
 
+import openpyxl
 import pandas as pd
 import pytest
 
@@ -261,6 +262,36 @@ def test_rows_without_a_readable_date_are_named_by_row_and_exit_1(run_cli, tmp_p
     assert document["summary"]["reported_crime"]["total"] == 1 and document["summary"]["unmapped"] == []
     manifest = json.loads((Path(document["folder"]) / "manifest.json").read_text())
     assert any("2 row(s)" in n and "rows 3, 4" in n and "13/45" not in n for n in manifest["notes"]), manifest["notes"]
+
+
+def test_a_workbook_with_the_two_sheets_gives_the_same_files(run_cli, tmp_path):
+    workbook = openpyxl.Workbook()
+    workbook.remove(workbook.active)
+    for name in ("offenses", "arrests"):
+        sheet = workbook.create_sheet(name)
+        for row in csv.reader(io.StringIO((SAMPLE / f"{name}.csv").read_text())):
+            sheet.append(row)
+    workbook.save(tmp_path / "extract.xlsx")
+    code, from_csv, _ = run_sample(run_cli, tmp_path / "csv", "--month", "2025-02")
+    assert run_cli("report", "justice-counts-crime", "--profile", PROFILE, "--source", tmp_path / "extract.xlsx",
+                   "--month", "2025-02", "--out", tmp_path / "xlsx", "--as-of", AS_OF)[0] == code == 1
+    from_xlsx = tmp_path / "xlsx" / ORI / "reports" / "justice-counts-crime" / "2025-02"
+    for name in [*(f"{n}.csv" for n in jc.BREAKDOWNS), "unmapped.csv", "summary.md"]:
+        assert (from_xlsx / name).read_bytes() == (from_csv / name).read_bytes(), name
+
+
+def test_without_race_and_sex_columns_1_8_and_1_9_are_not_written_and_say_so(run_cli, tmp_path):
+    folder = tmp_path / "cfg"
+    shutil.copytree(SAMPLE / "crosswalks", folder / "crosswalks")
+    text = PROFILE.read_text().replace("    race: Race\n", "").replace("    sex: Sex\n", "")
+    (folder / "agency-jc.yaml").write_text(text)
+    code, stdout, err = run_cli("report", "justice-counts-crime", "--profile", folder / "agency-jc.yaml", "--source",
+                                SAMPLE, "--month", "2025-04", "--out", tmp_path / "out", "--format", "json")
+    document = json.loads(stdout)
+    assert code == 0 and "arrests_by_race.csv" not in document["files"], err
+    assert "arrests_by_biological_sex.csv" not in document["files"] and "arrests_by_type.csv" in document["files"]
+    notes = " ".join(document["notes"])
+    assert "1.8 (arrests_by_race.csv) not written" in notes and "1.9 (arrests_by_biological_sex.csv)" in notes
 
 
 def test_the_sample_script_rewrites_the_shipped_files(tmp_path):

@@ -48,7 +48,7 @@ def justice_counts_crime_command(ui: Output, profile, source, month, year, out, 
     if fmt == "json":
         ui.data({"command": "report justice-counts-crime", "period": result.period, "run_id": result.run_id,
                  "folder": str(result.folder), "exit_code": result.exit_code, "files": report.files,
-                 "summary": facts})
+                 "summary": facts, "notes": result.notes})
         return result.exit_code
     ui.say(f"Justice Counts reported crime and arrests, {result.period}: run {result.run_id} -> {result.folder}")
     for metric, label in (("reported_crime", "reported crime incidents (1.10)"), ("arrests", "arrests (1.7)")):

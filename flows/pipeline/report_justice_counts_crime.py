@@ -135,6 +135,11 @@ def run_justice_counts_crime(profile_path, source, out, as_of: str, month: str |
     period, months = months_of(month, year)
     counted = jc.count_extract(rows.get("offenses"), rows.get("arrests"), columns, maps, months)
     metrics = jc.metric_files(counted, months)
+    if section.arrests is not None:
+        notes += [f"{metric} ({name}.csv) not written: {SECTION}.arrests names no {column} column"
+                  for metric, name, column in (("1.8", "arrests_by_race", "race"),
+                                               ("1.9", "arrests_by_biological_sex", "sex"))
+                  if getattr(section.arrests, column) is None]
     files = [(f"{name}.csv", csv_bytes(frame)) for name, frame in metrics.items()]
     if year:
         files.append((YEAR_FILE, csv_bytes(jc.calendar_year(metrics))))
