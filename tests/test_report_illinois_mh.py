@@ -253,6 +253,9 @@ def test_a_missing_column_or_uncovered_or_unfinished_month_exits_2(run_cli, tmp_
     code, _, stderr = run_cli("report", "illinois-mh", "--profile", PROFILE, "--source", CAD, "--month", "2025-11",
                               "--out", tmp_path / "out", "--as-of", "2025-11-20T08:00:00")
     assert code == 2 and "not over" in stderr
+    code, _, stderr = run_cli("report", "illinois-mh", "--profile", PROFILE, "--source", CAD, "--month", MONTH,
+                              "--out", tmp_path / "out", "--state", tmp_path / "no-such-folder", "--as-of", AS_OF)
+    assert code == 2 and "--state" in stderr and not (tmp_path / "no-such-folder").exists()
     assert not (tmp_path / "out" / ORI / "reports").exists()
 
 

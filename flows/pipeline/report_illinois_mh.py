@@ -19,9 +19,9 @@ from openpyxl import Workbook
 from flows.errors import FatalInputError, UsageError
 from flows.io.read import did_you_mean, read_single
 from flows.io.workbook import BOLD, _filtered_table, _fixed_timestamps, _text_cell
-from flows.io.write import check_output_folder, csv_bytes
+from flows.io.write import csv_bytes
 from flows.pipeline.engine import run_flow, step
-from flows.pipeline.monthly import load_configuration
+from flows.pipeline.monthly import check_destinations, load_configuration
 from flows.pipeline.reports import ReportResult, publish_report
 from transforms.coverage import not_covered, parse_period
 from transforms.reports_illinois_mh import (MULTI_SELECT_NOTE, REPORT, MhMonth, cad_coverage,
@@ -90,7 +90,7 @@ def _declared(covers: str | None, settings) -> tuple[str, str] | None:
 
 def _illinois_mh(profile: str, source: str, month: str, out: str, as_of: str, state: str | None,
                  covers: str | None) -> MhRun:
-    check_output_folder(out)
+    check_destinations(out, state)
     config = step(load_configuration, profile)
     loaded = config.profile
     settings = loaded.settings.get("illinois_mh")
