@@ -20,9 +20,9 @@ class Year(click.ParamType):
 
 
 @uof_command("justice-counts",
-             "uof report justice-counts --profile data/sample/agency.yaml --source data/sample/rms_extract.xlsx "
+             "uof report justice-counts --profile data/sample/agency-justice-counts.yaml --source data/sample/rms_extract.xlsx "
              "--year 2025 --out out/",
-             "uof report justice-counts --profile data/sample/agency.yaml --source data/sample/rms_extract.xlsx "
+             "uof report justice-counts --profile data/sample/agency-justice-counts.yaml --source data/sample/rms_extract.xlsx "
              "--month 2025-08 --out out/ --format json", options=[
                  profile_option(), source_option,
                  click.option("--month", default=None, type=MONTH_TYPE, help="one month, YYYY-MM"),
