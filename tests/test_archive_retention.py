@@ -7,7 +7,7 @@ import json
 import pandas as pd
 import pytest
 
-from tests.conftest import AS_OF, combined, incident, write_csv_extract, write_profile
+from tests.conftest import AS_OF, incident, write_csv_extract, write_profile
 from transforms.retention import prunable_frames, retention_cutoff
 
 ORI = "PA0230100"

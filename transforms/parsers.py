@@ -203,13 +203,13 @@ def _extract(s: pd.Series, pattern: str, numeric: tuple[str, ...] = ()) -> pd.Da
     found = pc.extract_regex(values, f"(?i)^(?:{pattern})$")
     names = [found.type.field(i).name for i in range(found.type.num_fields)]
     out = {}
-    for name, field in zip(names, found.flatten()):  # flatten: a row that did not match is null
-        field = pc.if_else(pc.equal(field, ""), pa.scalar(None, field.type), field)
+    for name, part in zip(names, found.flatten()):  # flatten: a row that did not match is null
+        part = pc.if_else(pc.equal(part, ""), pa.scalar(None, part.type), part)
         if name in numeric:
-            out[name] = pd.Series(pc.cast(field, pa.int64()).to_numpy(zero_copy_only=False), index=s.index,
+            out[name] = pd.Series(pc.cast(part, pa.int64()).to_numpy(zero_copy_only=False), index=s.index,
                                   dtype="float64")
         else:
-            out[name] = pd.Series(field.to_numpy(zero_copy_only=False), index=s.index, dtype="str")
+            out[name] = pd.Series(part.to_numpy(zero_copy_only=False), index=s.index, dtype="str")
     return pd.DataFrame(out, index=s.index)
 
 

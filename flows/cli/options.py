@@ -3,6 +3,7 @@ global flags (-v, -q, --debug, accepted before or after the command), and the `E
 from __future__ import annotations
 
 import functools
+import re
 from datetime import datetime
 from pathlib import Path
 
@@ -56,7 +57,16 @@ class Covers(click.ParamType):
         return f"{first}..{last}"
 
 
-MONTH_TYPE, AS_OF_TYPE, COVERS_TYPE = Month(), AsOf(), Covers()
+class Year(click.ParamType):
+    name = "YYYY"
+
+    def convert(self, value, param, ctx):
+        if not re.fullmatch(r"[12][0-9]{3}", str(value)):
+            self.fail(f"'{value}' is not a year written YYYY", param, ctx)
+        return str(value)
+
+
+MONTH_TYPE, AS_OF_TYPE, COVERS_TYPE, YEAR_TYPE = Month(), AsOf(), Covers(), Year()
 
 
 def now_arg() -> str:
@@ -196,3 +206,28 @@ def uof_command(name: str, *examples: str, options=(), formats: tuple[str, ...] 
             fn = format_option(formats, default_format)(fn)
         return click.command(name, context_settings=CONTEXT, epilog=example(*examples))(_apply(fn, list(options)))
     return decorate
+
+
+# ----------------------------------------------------------------------------------------------- reports
+
+def report_period_options(fn):
+    """--month or --year, one of them (`report_period` checks), for a report of a month or a calendar year."""
+    return _apply(fn, [
+        click.option("--month", default=None, type=MONTH_TYPE, help="one month, YYYY-MM"),
+        click.option("--year", default=None, type=YEAR_TYPE, help="a calendar year, YYYY: its months and the year"),
+    ])
+
+
+def report_period(month: str | None, year: str | None) -> str:
+    if (month is None) == (year is None):
+        raise UsageError("give --month YYYY-MM or --year YYYY (one of them)")
+    return month or str(year)
+
+
+def report_destination_options(fn):
+    """Where a report is written: --out (required) and the agency's ledger (--state)."""
+    return _apply(fn, [
+        click.option("--out", required=True, metavar="DIR", help="output folder"),
+        click.option("--state", default=None, metavar="LEDGER",
+                     help="ledger file (default: OUT/<agency_ori>/ledger.sqlite)"),
+    ])

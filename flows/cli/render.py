@@ -338,3 +338,10 @@ def validate_report(findings: pd.DataFrame, listings: dict, templates: dict[str,
         blocks.append(f"Not reportable: {len(excluded)} incident(s) meet none of the FBI criteria and are not sent "
                       "(`uof run` writes not_reportable.csv):\n" + text_table(rows))
     return "\n\n".join(blocks)
+
+
+def report_document(command: str, result, **extra) -> dict:
+    """The JSON document of a `uof report ...` command: counts, run id, folder; never a value of the extract."""
+    return {"command": command, "period": result.period, "run_id": result.run_id, "folder": str(result.folder),
+            "exit_code": result.exit_code, "files": [f["name"] for f in result.manifest["files"]],
+            "summary": result.manifest["summary"], **extra, "notes": result.notes}

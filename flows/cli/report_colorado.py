@@ -1,18 +1,10 @@
 """`uof report colorado`: the state's use-of-force report (C.R.S. 24-31-903) of a month or a year."""
 from __future__ import annotations
 
-import click
-
-from flows.cli.options import MONTH_TYPE, as_of_option, now_arg, profile_option, source_option, uof_command
-from flows.cli.render import Output
-from flows.errors import UsageError
+from flows.cli.options import (as_of_option, now_arg, profile_option, report_destination_options, report_period,
+                               report_period_options, source_option, uof_command)
+from flows.cli.render import Output, report_document
 from flows.pipeline.report_colorado import run_colorado
-
-
-def period_of(month: str | None, year: int | None) -> str:
-    if (month is None) == (year is None):
-        raise UsageError("give --month YYYY-MM or --year YYYY (one of them)")
-    return month or str(year)
 
 
 @uof_command("colorado",
@@ -21,14 +13,7 @@ def period_of(month: str | None, year: int | None) -> str:
              "uof report colorado --profile data/sample/colorado/agency-co.yaml --source data/sample/colorado/extract "
              "--year 2025 --out out/ --format json", options=[
                  profile_option(help_text="agency profile YAML (its colorado: section names the officer columns)"),
-                 source_option,
-                 click.option("--month", default=None, type=MONTH_TYPE, help="month to report, YYYY-MM"),
-                 click.option("--year", default=None, type=click.IntRange(1000, 9999), metavar="YYYY",
-                              help="reporting year, YYYY"),
-                 click.option("--out", required=True, metavar="DIR", help="output folder"),
-                 click.option("--state", default=None, metavar="LEDGER",
-                              help="ledger file (default: OUT/<agency_ori>/ledger.sqlite)"),
-                 as_of_option()])
+                 source_option, report_period_options, report_destination_options, as_of_option()])
 def colorado_command(ui: Output, profile, source, month, year, out, state, as_of, fmt) -> int:
     """Colorado's use-of-force report (C.R.S. 24-31-903) of a month or a year.
 
@@ -38,14 +23,12 @@ def colorado_command(ui: Output, profile, source, month, year, out, state, as_of
     incident is decided and nothing is missing, 1 when some cannot be decided or lack an element the state
     requires (colorado_open.csv), 2 on an error.
     """
-    period = period_of(month, year)
+    period = report_period(month, year)
     with ui.progress():
         result = run_colorado(profile, source, period, out, as_of or now_arg(), state)
     counts = result.manifest["summary"]
     if fmt == "json":
-        ui.data({"command": "report colorado", "period": period, "run_id": result.run_id,
-                 "folder": str(result.folder), "exit_code": result.exit_code, "summary": counts,
-                 "notes": result.notes})
+        ui.data(report_document("report colorado", result))
         return result.exit_code
     ui.say(f"{result.run_id}: {counts['reportable']} reportable, {counts['not_reportable']} not reportable, "
            f"{counts['undecided']} cannot be decided, {counts['before_collection']} before the collection began; "

@@ -5,10 +5,10 @@ from __future__ import annotations
 import click
 
 from flows.cli.options import CONTEXT, example
-from flows.cli.report_justice_counts import justice_counts_command
-from flows.cli.report_justice_counts_crime import justice_counts_crime_command
 from flows.cli.report_colorado import colorado_command
 from flows.cli.report_illinois_mh import illinois_mh_command
+from flows.cli.report_justice_counts import justice_counts_command
+from flows.cli.report_justice_counts_crime import justice_counts_crime_command
 
 
 @click.group("report", context_settings=CONTEXT, epilog=example("uof report --help"))

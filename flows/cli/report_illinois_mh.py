@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import click
 
-from flows.cli.options import MONTH_TYPE, as_of_option, covers_option, now_arg, profile_option, uof_command
+from flows.cli.options import (MONTH_TYPE, as_of_option, covers_option, now_arg, profile_option,
+                               report_destination_options, uof_command)
 from flows.cli.render import Output
 from flows.pipeline.report_illinois_mh import run_illinois_mh
 
@@ -38,10 +39,7 @@ def summary_lines(run) -> list[str]:
                  click.option("--source", required=True, metavar="PATH",
                               help="CAD dispatch export: a CSV file or a workbook (sheet: illinois_mh.sheet)"),
                  click.option("--month", required=True, type=MONTH_TYPE, help="month to report, YYYY-MM"),
-                 click.option("--out", required=True, metavar="DIR", help="output folder"),
-                 click.option("--state", default=None, metavar="LEDGER",
-                              help="ledger file (default: OUT/<agency_ori>/ledger.sqlite)"),
-                 as_of_option(), covers_option])
+                 report_destination_options, as_of_option(), covers_option])
 def illinois_mh_command(ui: Output, profile, source, month, out, state, as_of, covers, fmt) -> int:
     """The month's Illinois mental-health-crisis dispatch report: counts and incident list.
 

@@ -1,22 +1,11 @@
 """`uof report justice-counts`: Justice Counts metric 1.11 Use of Force Incidents for a month or a year."""
 from __future__ import annotations
 
-import click
-
-from flows.cli.options import MONTH_TYPE, as_of_option, now_arg, profile_option, source_option, uof_command
-from flows.cli.render import Output
-from flows.errors import UsageError
+from flows.cli.options import (as_of_option, now_arg, profile_option, report_destination_options, report_period,
+                               report_period_options, source_option, uof_command)
+from flows.cli.render import Output, report_document
 from flows.pipeline.report_justice_counts import justice_counts_report
 from transforms.reports_justice_counts import BREAKDOWNS
-
-
-class Year(click.ParamType):
-    name = "YYYY"
-
-    def convert(self, value, param, ctx):
-        if not (len(value) == 4 and value.isdigit()):
-            self.fail(f"'{value}' is not a year written YYYY", param, ctx)
-        return value
 
 
 @uof_command("justice-counts",
@@ -24,13 +13,7 @@ class Year(click.ParamType):
              "--year 2025 --out out/",
              "uof report justice-counts --profile data/sample/agency-justice-counts.yaml --source data/sample/rms_extract.xlsx "
              "--month 2025-08 --out out/ --format json", options=[
-                 profile_option(), source_option,
-                 click.option("--month", default=None, type=MONTH_TYPE, help="one month, YYYY-MM"),
-                 click.option("--year", default=None, type=Year(), help="a calendar year, YYYY: its months and the year"),
-                 click.option("--out", required=True, metavar="DIR", help="output folder"),
-                 click.option("--state", default=None, metavar="LEDGER",
-                              help="ledger file (default: OUT/<agency_ori>/ledger.sqlite)"),
-                 as_of_option()])
+                 profile_option(), source_option, report_period_options, report_destination_options, as_of_option()])
 def justice_counts_command(ui: Output, profile, source, month, year, out, state, as_of, fmt) -> int:
     """Justice Counts 1.11 Use of Force Incidents, with its force-type breakdowns.
 
@@ -41,15 +24,12 @@ def justice_counts_command(ui: Output, profile, source, month, year, out, state,
     incidents.csv, manifest.json). Exit 0; 1 when a local force type is not mapped (counted as Unknown, listed);
     2 on an error.
     """
-    if bool(month) == bool(year):
-        raise UsageError("give --month YYYY-MM or --year YYYY (one of them)")
+    report_period(month, year)
     with ui.progress():
         result = justice_counts_report(profile, source, month, year, out, as_of or now_arg(), state)
     summary = result.manifest["summary"]
     if fmt == "json":
-        ui.data({"command": "report justice-counts", "period": result.period, "run_id": result.run_id,
-                 "folder": str(result.folder), "exit_code": result.exit_code, "summary": summary,
-                 "notes": result.notes})
+        ui.data(report_document("report justice-counts", result))
         return result.exit_code
     ui.say(f"{result.period}: {summary['counted']} use-of-force incident(s) counted of "
            f"{summary['incidents_in_period']} in the extract ({summary['de_minimis_excluded']} de minimis, not "
