@@ -35,3 +35,12 @@ def test_a_report_is_a_verified_run_of_its_own(run_cli, tmp_path):
     (folder / "metric.csv").write_bytes(b"year,value\n2025,3\n")
     code, stdout, _ = run_cli("verify", "--out", out, "--profile", profile)
     assert code == 1 and "reports/demo/2025/metric.csv" in stdout
+
+
+def test_replay_of_a_report_run_says_what_it_can_and_cannot_do(run_cli, tmp_path):
+    out = tmp_path / "out"
+    write_profile(tmp_path / "cfg")
+    publish_report(out, ORI, "demo", "2025", [("metric.csv", b"year,value\n2025,1\n")], {"total": 1},
+                   {"source": []}, AS_OF)
+    code, _, stderr = run_cli("replay", "demo-2025-001", "--out", out)
+    assert code == 2 and "demo report" in stderr and "uof verify" in stderr

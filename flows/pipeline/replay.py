@@ -18,7 +18,7 @@ import pyarrow.parquet as pq
 from flows.config.load import TABLES
 from flows.errors import LedgerError
 from flows.io.extract import Extract, crosswalk_frames
-from flows.io.ledger import Ledger
+from flows.io.ledger import REPORT_KIND, Ledger
 from flows.io.read import SourceFile
 from flows.io.recovery import folder_differences
 from flows.io.write import private_files, private_temp_folder, sha256
@@ -108,6 +108,10 @@ def replay(ledger_path: Path, run_id: str) -> ReplayReport:
         run = ledger.run(run_id)
         manifest = run.manifest
         archive = manifest.get("archive")
+        if run.kind.startswith(REPORT_KIND):
+            raise ReplayError(f"run {run_id} is a {run.kind[len(REPORT_KIND):]} report: replay rebuilds FBI months "
+                              "only (a report keeps no archive of its inputs yet); `uof verify` checks its files "
+                              "against its manifest and the ledger")
         if not archive:
             raise ReplayError(f"run {run_id} has no archive to replay from")
         history = {"incidents": ledger.incident_history(run.agency_ori, [run.month], before_seq=run.run_seq),
