@@ -103,6 +103,7 @@ def write_flat(src: Path, work: Path) -> tuple[Path, Path, int]:
     profile.update(columns=columns, layout={"kind": "flat", "incident_key": key,
                                             "subjects": {"key": ["S.SubjNo"]}, "officers": {"key": ["O.OfcNo"]}})
     profile["crosswalks"] = [str((work / c).resolve()) for c in profile["crosswalks"]]
+    profile["allowed_roots"] = [str((work / "crosswalks").resolve())]  # the shared crosswalks, one folder up
     path = folder / "agency-flat.yaml"
     path.write_text(yaml.safe_dump(profile, sort_keys=False))
     return path, folder / "rms_extract_flat.csv", len(flat)
