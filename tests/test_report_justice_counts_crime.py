@@ -341,3 +341,16 @@ def test_the_offense_crosswalk_must_map_offense_codes(run_cli, tmp_path):
     code, _, err = run_cli("report", "justice-counts-crime", "--profile", folder / "agency-jc.yaml", "--source", SAMPLE,
                            "--month", "2025-01", "--out", tmp_path / "out")
     assert code == 2 and "NIBRS offense codes" in err, err
+
+
+def test_rows_of_one_arrest_that_disagree_on_race_or_sex_give_unknown_and_are_listed(offenses_table):
+    rows = arrest_rows(("A1", "2025-01", "13B", "W", "N", "M"), ("A1", "2025-01", "23H", "B", "N", "F"),
+                       ("A2", "2025-01", "23H", "W", "N", "M"), ("A2", "2025-01", "13B", None, None, "M"))
+    counted = jc.count_extract(None, rows, COLUMNS, people_maps(offenses_table), ["2025-01"])
+    got = counted.arrests.set_index("arrest")[["race_ethnicity", "biological_sex"]].to_dict("index")
+    assert got == {
+        "A1": {"race_ethnicity": "Unknown / Not Hispanic or Latino", "biological_sex": "Unknown Biological Sex"},
+        "A2": {"race_ethnicity": "White / Not Hispanic or Latino", "biological_sex": "Male Biological Sex"}}
+    assert counted.unmapped[["column", "local_code", "count"]].values.tolist() == [
+        ["Race", jc.DISAGREEING, 1], ["Sex", jc.DISAGREEING, 1]]
+    assert jc.exit_code(counted) == 1

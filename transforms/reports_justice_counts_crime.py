@@ -13,7 +13,8 @@ Rules, as the definitions give them:
   code is blank or unmapped is Unknown and decides nothing while another offense of the incident is known.
 - 1.7 counts arrest events, not people: one per arrest, classified by its most serious charge the same way;
   1.8 and 1.9 count the same arrests, so each breakdown adds up to the total. A person's race, ethnicity or sex
-  is the arrest's first filled cell; blank or unmapped is the definition's Unknown.
+  is the arrest's filled cell (rows that disagree: Unknown, listed); blank or unmapped is the definition's
+  Unknown.
 - Unmapped codes are listed (table, column, local code, rows) and make the run exit 1.
 """
 from __future__ import annotations
@@ -32,6 +33,7 @@ RACE_ETHNICITY = tuple(f"{r} / {e}" for e in ETHNICITIES for r in RACES)
 BIOLOGICAL_SEX = {s: f"{s} Biological Sex" for s in SEXES}
 RANK = {c: i for i, c in enumerate(CATEGORIES)}
 UNKNOWN_RACE, UNKNOWN_ETHNICITY = "Unknown", "Unknown Ethnicity"
+DISAGREEING = "(the arrest's rows disagree)"  # listed instead of a local code
 # Justice Counts Publisher bulk upload: one sheet or CSV per metric file, named as the Publisher names it, with
 # year, month, the breakdown column and value (Recidiviz pulse-data, justice_counts/metricfiles/law_enforcement.py)
 REPORTED_CRIME, ARRESTS = "reported_crime", "arrests"
@@ -154,15 +156,21 @@ def _race_ethnicity(first: pd.DataFrame, maps: CodeMaps, columns: dict, counted:
 def _people(arrests: pd.DataFrame, rows: pd.DataFrame, columns: dict, maps: CodeMaps,
             months: list[str]) -> tuple[list, dict]:
     """Adds race_ethnicity and biological_sex to `arrests` (one row per arrest, sorted by arrest) from each
-    arrest's first filled cell (rows in extract order); (listings, blanks)."""
+    arrest's filled cells (rows in extract order; rows that disagree give Unknown, listed); (listings, blanks)."""
     people = [c for c in ("race", "ethnicity", "sex") if c in rows]
     if not people:
         return [], {}
     cells = rows[people].astype("str")
     cells = cells.mask(cells.apply(_blank)).assign(arrest=rows["arrest"])
-    first = cells.groupby("arrest", sort=True).first().reindex(arrests["arrest"]).reset_index(drop=True)
+    grouped = cells.groupby("arrest", sort=True)
+    first = grouped.first().reindex(arrests["arrest"]).reset_index(drop=True)
     listings, blank = [], {}
     counted = pd.Series(arrests["month"].isin(months).to_numpy(), index=first.index)
+    # Rows of one arrest that disagree on race, ethnicity or sex: no value is picked. The cell becomes a code no
+    # map holds, so the arrest counts as the definition's Unknown and is listed as unmapped (exit 1).
+    disagree = (grouped[people].nunique() > 1).reindex(arrests["arrest"]).reset_index(drop=True)
+    for column in people:
+        first[column] = first[column].mask(disagree[column], DISAGREEING)
     if "race" in first:
         value, listings, blank = _race_ethnicity(first, maps, columns, counted)
         arrests["race_ethnicity"] = value.to_numpy()
