@@ -233,23 +233,30 @@ def load_profile(path: Path, ref: Reference, extra_roots: tuple[Path, ...] = ())
         return _profile(path, ref, tuple(Path(r).resolve() for r in extra_roots))
 
 
-def _confined(spec: models.Profile, path: Path, extra_roots: tuple[Path, ...] = ()) -> list[Path]:
-    """The profile's crosswalk files, resolved (symbolic links followed), each inside the profile's folder or
-    an allowed root; nothing is opened: a path that escapes is refused before it could be read."""
+def confined_file(profile_path: Path, roots: tuple[Path, ...], entry: str, key: str) -> Path:
+    """A crosswalk file the profile names (in `crosswalks:` or a report's section), resolved (symbolic links followed) and refused unless inside one of `roots` (the
+    profile's folder first, then its allowed_roots): nothing is opened, so an escaping path is never read."""
+    folder = roots[0]
+    target = (folder / entry).resolve()
+    if not any(target.is_relative_to(root) for root in roots):
+        listed = ", ".join(map(str, roots[1:]))
+        where = f"the profile's folder {folder}" + (f" or the folders listed under allowed_roots ({listed})"
+                                                    if listed else "")
+        raise ConfigError(profile_path, f"crosswalk '{entry}' ({target}) is outside {where}: move the file into the "
+                          "profile's folder, or allow the folder holding it by listing it under allowed_roots, "
+                          f"e.g. allowed_roots: [{target.parent}]", key)
+    return target
+
+
+def _roots(spec: models.Profile, path: Path, extra_roots: tuple[Path, ...] = ()) -> tuple[Path, ...]:
     folder = path.parent.resolve()
-    roots = [folder, *((folder / root).resolve() for root in spec.allowed_roots), *extra_roots]
-    listed = ", ".join(map(str, roots[1:]))
-    where = f"the profile's folder {folder}" + (f" or the folders listed under allowed_roots ({listed})"
-                                                if listed else "")
-    files = []
-    for i, entry in enumerate(spec.crosswalks):
-        target = (folder / entry).resolve()
-        if not any(target.is_relative_to(root) for root in roots):
-            raise ConfigError(path, f"crosswalk '{entry}' ({target}) is outside {where}: move the file into the "
-                              "profile's folder, or allow the folder holding it by listing it under allowed_roots, "
-                              f"e.g. allowed_roots: [{target.parent}]", f"crosswalks[{i}]")
-        files.append(target)
-    return files
+    return (folder, *((folder / root).resolve() for root in spec.allowed_roots), *extra_roots)
+
+
+def _confined(spec: models.Profile, path: Path, extra_roots: tuple[Path, ...] = ()) -> list[Path]:
+    """The profile's crosswalk files, each inside the profile's folder or an allowed root (confined_file)."""
+    roots = _roots(spec, path, extra_roots)
+    return [confined_file(path, roots, entry, f"crosswalks[{i}]") for i, entry in enumerate(spec.crosswalks)]
 
 
 def _profile(path: Path, ref: Reference, extra_roots: tuple[Path, ...] = ()) -> Profile:
@@ -289,6 +296,7 @@ def _profile(path: Path, ref: Reference, extra_roots: tuple[Path, ...] = ()) -> 
     period = spec.extract_period
     settings["extract_period"] = (period.from_, period.to) if period else None
     settings["additional_agency_oris"] = tuple(spec.additional_agency_oris)
+    settings["file_roots"] = _roots(spec, path, extra_roots)  # where files the profile names may lie
     settings["archive_retention_months"] = spec.archive_retention_months  # None: the archive is kept for ever
     layout = _layout(spec.layout, path, columns)
     if layout.kind != "tables":

@@ -15,7 +15,8 @@ from pathlib import Path
 import pandas as pd
 
 from flows.config.checked import located, validated
-from flows.config.load import TABLES, Crosswalk, Profile, Reference, crosswalk_key, load_profile, load_reference
+from flows.config.load import (TABLES, Crosswalk, Profile, Reference, confined_file, crosswalk_key, load_profile,
+                               load_reference)
 from flows.config.yamlio import load_yaml
 from flows.errors import ConfigError, FatalInputError, UsageError
 from flows.io.extract import Where, read_extract
@@ -67,23 +68,12 @@ def force_settings(profile: Profile):
     return force
 
 
-def _allowed_roots(profile: Profile) -> list[Path]:
-    data, _ = load_yaml(profile.path, strings=True)
-    roots = (data or {}).get("allowed_roots") or []
-    folder = profile.path.parent.resolve()
-    return [folder, *((folder / str(root)).resolve() for root in ([roots] if isinstance(roots, str) else roots))]
-
-
 def load_force_crosswalk(profile: Profile, force) -> Crosswalk | None:
     """The section's crosswalk (element justice_counts_force_type), checked like the FBI crosswalks: inside the
     profile's folder or an allowed root, every local code mapped to one category, no code mapped twice."""
     if force.crosswalk is None:
         return None
-    path = (profile.path.parent / force.crosswalk).resolve()
-    roots = _allowed_roots(profile)
-    if not any(path.is_relative_to(root) for root in roots):
-        raise ConfigError(profile.path, f"crosswalk '{force.crosswalk}' ({path}) is outside the profile's folder "
-                          "and the folders listed under allowed_roots", f"{SECTION}.crosswalk")
+    path = confined_file(profile.path, profile.settings["file_roots"], force.crosswalk, f"{SECTION}.crosswalk")
     if not path.is_file():
         raise ConfigError(profile.path, f"crosswalk '{force.crosswalk}' ({path}) does not exist",
                           f"{SECTION}.crosswalk")

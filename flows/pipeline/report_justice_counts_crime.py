@@ -13,8 +13,8 @@ from pathlib import Path
 
 import pandas as pd
 
-from flows.config.load import (OFFENSE_COLUMNS, Crosswalk, Profile, crosswalk_key, load_crosswalk, load_profile,
-                               load_reference)
+from flows.config.load import (OFFENSE_COLUMNS, Crosswalk, Profile, confined_file, crosswalk_key, load_crosswalk,
+                               load_profile, load_reference)
 from flows.errors import ConfigError, FatalInputError
 from flows.io.read import did_you_mean, read_tables
 from flows.io.write import csv_bytes
@@ -44,12 +44,8 @@ def months_of(month: str | None, year: str | None) -> tuple[str, list[str]]:
 
 
 def _offense_crosswalk(profile: Profile, entry: str, ref) -> Crosswalk:
-    folder = profile.path.parent.resolve()
-    path = (folder / entry).resolve()
     key = f"{SECTION}.offense_crosswalk"
-    if not path.is_relative_to(folder):
-        raise ConfigError(profile.path, f"'{entry}' ({path}) is outside the profile's folder {folder}: move the "
-                                        "file into it", key)
+    path = confined_file(profile.path, profile.settings["file_roots"], entry, key)
     if not path.is_file():
         raise ConfigError(profile.path, f"'{entry}' ({path}) does not exist", key)
     crosswalk = load_crosswalk(path, ref)
