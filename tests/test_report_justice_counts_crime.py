@@ -354,3 +354,25 @@ def test_rows_of_one_arrest_that_disagree_on_race_or_sex_give_unknown_and_are_li
     assert counted.unmapped[["column", "local_code", "count"]].values.tolist() == [
         ["Race", jc.DISAGREEING, 1], ["Sex", jc.DISAGREEING, 1]]
     assert jc.exit_code(counted) == 1
+
+
+def test_months_the_extract_does_not_cover_are_never_reported_as_zero(run_cli, tmp_path):
+    """The extract's dates decide which months it covers: a month outside is refused, a partial year reports its
+    covered months only and writes no calendar-year file."""
+    code, folder, text = run_sample(run_cli, tmp_path / "out", "--month", "2031-01")
+    assert code == 2 and "2031-01" in text and not folder.exists()
+    source = tmp_path / "early"
+    source.mkdir()
+    for name, column in (("offenses.csv", "ReportDate"), ("arrests.csv", "ArrestDate")):
+        rows = read_csv(SAMPLE / name)
+        kept = [r for r in rows if r[column][:2] in ("01", "02", "03")]
+        with open(source / name, "w", newline="", encoding="utf-8") as handle:
+            writer = csv.DictWriter(handle, fieldnames=list(rows[0]))
+            writer.writeheader()
+            writer.writerows(kept)
+    code, stdout, stderr = run_cli("report", "justice-counts-crime", "--profile", PROFILE, "--source", source,
+                                   "--year", "2025", "--out", tmp_path / "out", "--as-of", AS_OF)
+    folder = tmp_path / "out" / ORI / "reports" / "justice-counts-crime" / "2025"
+    assert code in (0, 1), stderr
+    assert not (folder / "calendar_year.csv").exists() and "cover 3 of the 12 months" in stdout + stderr
+    assert {r["month"] for r in read_csv(folder / "reported_crime.csv")} == {"1", "2", "3"}

@@ -163,6 +163,11 @@ def counts(incidents: pd.DataFrame, months: list[str]) -> pd.DataFrame:
     return out.astype({c: "int64" for c in out.columns if c != "month"})
 
 
+def period_totals(table: pd.DataFrame) -> pd.Series:
+    """The period's counts: the sum of its month rows (a year row, when there is one, is that sum too)."""
+    return table[table["month"].map(lambda m: isinstance(m, str))].drop(columns=["month"]).sum()
+
+
 def with_year(monthly: pd.DataFrame) -> pd.DataFrame:
     """The months followed by the calendar-year row (month blank): the sum of the months."""
     year = monthly.drop(columns=["month"]).sum().to_frame().T.astype("int64")
@@ -191,7 +196,7 @@ def summary_text(agency: str, period: str, table: pd.DataFrame, codes: pd.DataFr
                  covered: list[str], months: list[str]) -> str:
     """The one page a chief reads: the total, the breakdowns, the multi-type rule, de minimis, Unknown, and
     the local codes the crosswalk does not map."""
-    row = table.iloc[-1]
+    row = period_totals(table)
     total, incidents = int(row["total"]), int(row["incidents"])
     lines = [f"# Use of force incidents, {period} — {agency}", "",
              "Justice Counts law enforcement metric 1.11 (Use of Force Incidents), from the use-of-force extract: "

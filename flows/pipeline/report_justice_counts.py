@@ -47,6 +47,7 @@ from transforms.reports_justice_counts import (
     metric_files,
     row_force_codes,
     summary_text,
+    period_totals,
     with_year,
 )
 
@@ -199,14 +200,14 @@ def compute(frames_incidents: pd.DataFrame, rows: pd.DataFrame, lookup: ForceLoo
     dated = incident_month(frames_incidents).isin(covered).fillna(False).astype(bool)
     incidents, codes = classified(frames_incidents[dated], rows, lookup)
     table = counts(incidents, covered)
-    if len(months) > 1:
+    if len(months) > 1 and len(covered) == len(months):  # a year row only for a year the extract covers whole
         table = with_year(table)
     return Computed(table=table, incidents=incidents, codes=codes, covered=covered,
                     undated=int(frames_incidents["incident_date"].isna().sum()))
 
 
 def manifest_summary(c: Computed, period: str) -> dict:
-    row = c.table.iloc[-1]
+    row = period_totals(c.table)
     unmapped = c.codes[c.codes["status"] != "mapped"]
     no_type = int((c.incidents["local_force_types"] == NO_FORCE_TYPE).sum())
     return {
@@ -259,7 +260,7 @@ def justice_counts_report(profile_path: str, source: str, month: str | None, yea
                      "count under Unknown Force: see summary.md and force_types.csv")
     if len(c.covered) < len(months):
         notes.append(f"the extract covers {len(c.covered)} of the {len(months)} months of {period}: "
-                     f"{c.covered[0]}..{c.covered[-1]}")
+                     f"{c.covered[0]}..{c.covered[-1]}; only those are reported, with no calendar-year row")
     used = [*profile.crosswalks, *([crosswalk] if crosswalk else [])]
     inputs = {"source": [{"name": f.name, "sha256": f.sha256} for f in extract.files],
               "profile": {"name": profile.path.name, "sha256": profile.sha256},

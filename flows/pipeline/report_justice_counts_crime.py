@@ -15,10 +15,11 @@ import pandas as pd
 
 from flows.config.load import (OFFENSE_COLUMNS, Crosswalk, Profile, confined_file, crosswalk_key, load_crosswalk,
                                load_profile, load_reference)
-from flows.errors import ConfigError, FatalInputError
+from flows.errors import ConfigError, FatalInputError, UsageError
 from flows.io.read import did_you_mean, read_tables
 from flows.io.write import csv_bytes
 from flows.pipeline.reports import ReportResult, publish_report
+from transforms.coverage import extract_coverage, not_covered
 from transforms import reports_justice_counts_crime as jc
 from transforms.offense_categories import justice_counts_categories
 from transforms.parsers import date_only
@@ -109,6 +110,21 @@ def _canonical(table: str, raw, spec, null_values: tuple[str, ...]) -> tuple[pd.
     return rows.reset_index(drop=True), named, notes, counts
 
 
+def _covered(rows: dict[str, pd.DataFrame], period: str, months: list[str]) -> tuple[list[str], str | None]:
+    """The months of the period the offense/arrest extract covers (the span of its dates: a month outside it
+    was not seen, so it is never reported as zero), and a note when that is not every month of the period."""
+    dated = pd.concat([frame["month"] for frame in rows.values()], ignore_index=True).dropna()
+    coverage = extract_coverage(pd.DataFrame({"incident_date": dated + "-01"}), months, None)
+    covered = [m for m in months if coverage.covers(m)]
+    if not covered:
+        raise UsageError(f"no report for {period}: " + not_covered(months[0], months[-1], coverage)
+                         + "; nothing was written")
+    if len(covered) == len(months):
+        return months, None
+    return covered, (f"the extract's dates cover {len(covered)} of the {len(months)} months of {period} "
+                     f"({covered[0]}..{covered[-1]}): only those are reported, and no calendar-year file is written")
+
+
 def run_justice_counts_crime(profile_path, source, out, as_of: str, month: str | None = None,
                              year: str | None = None, state=None) -> CrimeReport:
     ref = load_reference()
@@ -129,6 +145,9 @@ def run_justice_counts_crime(profile_path, source, out, as_of: str, month: str |
         notes += more
         read[table] = len(raw[table].frame)
     period, months = months_of(month, year)
+    months, partial = _covered(rows, period, months)
+    if partial:
+        notes.append(partial)
     counted = jc.count_extract(rows.get("offenses"), rows.get("arrests"), columns, maps, months)
     metrics = jc.metric_files(counted, months)
     if section.arrests is not None:
@@ -137,7 +156,7 @@ def run_justice_counts_crime(profile_path, source, out, as_of: str, month: str |
                                                ("1.9", "arrests_by_biological_sex", "sex"))
                   if getattr(section.arrests, column) is None]
     files = [(f"{name}.csv", csv_bytes(frame)) for name, frame in metrics.items()]
-    if year:
+    if year and not partial:  # a calendar-year row only for a year the extract covers whole
         files.append((YEAR_FILE, csv_bytes(jc.calendar_year(metrics))))
     facts = {"period": period, "months": months, "rows_read": read, "rows_excluded": excluded,
              **jc.summary(metrics, counted, robbery_as(profile))}
