@@ -13,7 +13,6 @@ from flows.cli.options import profile_option, uof_command
 from flows.cli.render import Output
 from flows.config.load import load_profile, load_reference
 from flows.errors import UsageError
-from flows.schedule import deployments as schedule
 
 LOCAL_API = "http://127.0.0.1:4200/api"
 
@@ -68,6 +67,8 @@ def schedule_command(ui: Output, profile, source_glob, out, state, cron_run, cro
     Registers three Prefect deployments: the previous month on the 1st, a re-check on the 10th, a warning
     before the 15th. Needs PREFECT_API_URL pointing at a running `prefect server start`.
     """
+    from flows.schedule import deployments as schedule  # Prefect: imported by this command only (engine.py)
+
     url = api_url()
     profile = Path(profile).expanduser().resolve()
     agency_ori = load_profile(profile, load_reference()).agency_ori

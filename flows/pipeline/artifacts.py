@@ -2,7 +2,8 @@
 
 `publish_run_summary(result)` attaches to the current Prefect flow run a markdown summary (incident counts,
 message actions, zero report, findings counted by element and rule) and a table artifact of the findings
-counts. It does nothing outside Prefect, so it is safe to call from any code path. Nothing here carries a
+counts. It does nothing outside Prefect, so it is safe to call from any code path; Prefect is imported only
+inside Prefect runs (flows/pipeline/engine.py says why). Nothing here carries a
 case number, a value or a finding message: only agency ORI, month, run id, counts, element names and rule ids.
 """
 from __future__ import annotations
@@ -11,8 +12,6 @@ import logging
 import re
 
 import pandas as pd
-from prefect.artifacts import create_markdown_artifact, create_table_artifact
-from prefect.context import FlowRunContext, TaskRunContext
 
 from flows.pipeline.engine import engine_name, prefect_configured
 from transforms.findings import findings_counts
@@ -77,6 +76,8 @@ def under_prefect() -> bool:
     """True inside a Prefect flow run (cheap checks first: Prefect is not imported otherwise)."""
     if engine_name() != "prefect" and not prefect_configured():
         return False
+    from prefect.context import FlowRunContext, TaskRunContext
+
     return FlowRunContext.get() is not None or TaskRunContext.get() is not None
 
 
@@ -90,6 +91,8 @@ def publish_run_summary(result) -> list | None:
     done = getattr(result, _ATTR, None)
     if done is not None:
         return done
+    from prefect.artifacts import create_markdown_artifact, create_table_artifact
+
     key = artifact_key(result)
     description = f"uof {result.month}: counts only (no personal data)"
     ids = [create_markdown_artifact(markdown=summary_markdown(result), key=key, description=description)]

@@ -3,6 +3,10 @@
 Prefect's ephemeral mode boots a temporary API server per process (8-19 s measured), far too slow
 for a monthly job run by hand, so without PREFECT_API_URL the flow's steps are called directly and
 the run is recorded in the manifest only. The steps and their order are the same either way.
+
+Prefect is imported only when it is used (inside the functions below): importing it costs more than a small
+run itself (0.8 s of a 2.4 s one-incident run), and a run without PREFECT_API_URL never touches it
+(docs/decisions.md, tests/test_layering.py's allow-list of lazy imports).
 """
 from __future__ import annotations
 
@@ -12,10 +16,6 @@ import logging
 import os
 import time
 from pathlib import Path
-
-from prefect import flow, task
-from prefect.cache_policies import NO_CACHE
-from prefect.settings import PREFECT_HOME
 
 from flows.errors import InternalError, UofError
 from flows.pipeline import progress
@@ -50,6 +50,8 @@ def _withheld(fn):
 
 def private_prefect_home() -> None:
     """Prefect keeps flow-run logs and results under its home: readable by this user only (0700)."""
+    from prefect.settings import PREFECT_HOME
+
     home = Path(os.environ.get("PREFECT_HOME") or PREFECT_HOME.value()).expanduser()
     try:
         home.mkdir(parents=True, exist_ok=True, mode=0o700)
@@ -72,6 +74,9 @@ def step(fn, *args, **kwargs):
     progress.report("step-started", step=fn.__name__)
     started = time.perf_counter()
     if _prefect_mode.get():
+        from prefect import task
+        from prefect.cache_policies import NO_CACHE
+
         result = task(_withheld(fn), name=fn.__name__, cache_policy=NO_CACHE, persist_result=False)(*args, **kwargs)
     else:
         result = fn(*args, **kwargs)
@@ -99,6 +104,8 @@ def run_flow(body, name: str, **params):
     """Call `body(**params)` as a Prefect flow when an API is configured, else directly."""
     if not prefect_configured():
         return body(**params)
+    from prefect import flow
+
     private_prefect_home()
     return flow(name=name, log_prints=False, persist_result=False, validate_parameters=False)(
         flow_body(body))(**params)
