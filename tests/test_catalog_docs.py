@@ -23,6 +23,10 @@ ENGINE_RULES_TESTED_ELSEWHERE = {
     "XW-INVALID",  # tests/test_crosswalk_invalid.py
     "LAYOUT-LIST-LENGTH", "PARSE-DATETIME",  # tests/test_layouts_incident_lists.py, test_parsers_values.py
     "LAYOUT-CONFLICT", "LAYOUT-COUNT",  # tests/test_layouts_collapse_rules.py
+    # uof check-submission: tests/test_check_submission.py
+    "FILE-JSON", "MSG-ONE-PER-FILE", "MSG-PAYLOAD", "MSG-UNKNOWN-KEY", "MSG-TYPE", "MSG-VALUE-TYPE", "FILE-NAME",
+    "FILE-NAME-ORI", "FILE-NUMBER-UNIQUE", "ZIP-NAME", "ZIP-MEMBER", "ZIP-FOLDER", "ZIP-COMPRESSION", "SUB-DUPLICATE",
+    "Z2-WITH-INCIDENTS", "LEDGER-ADDONLY-SENT", "LEDGER-REMOVE-NOT-SENT",
 }
 
 
