@@ -16,11 +16,12 @@ from pydantic import BaseModel
 
 from schemas import SCHEMAS_DIR
 from schemas.config_models import REFERENCE_MODELS, TABLES, Crosswalk, Profile
+from schemas.state_models import StateProfile
 
 JSON_DIR = SCHEMAS_DIR / "json"
 DOCS = SCHEMAS_DIR.parent / "docs" / "settings-reference.md"
 KINDS: dict[str, type[BaseModel]] = {
-    "profile": Profile, "crosswalk": Crosswalk,
+    "profile": Profile, "crosswalk": Crosswalk, "state": StateProfile,
     **{name.removesuffix(".yaml"): model for name, model in REFERENCE_MODELS.items()},
 }
 
@@ -49,7 +50,7 @@ def _tidy(node, text_only: bool):
 
 def json_schema(kind: str) -> dict:
     model = KINDS[kind]
-    schema = _tidy(model.model_json_schema(by_alias=True), text_only=kind in ("profile", "crosswalk"))
+    schema = _tidy(model.model_json_schema(by_alias=True), text_only=kind in ("profile", "crosswalk", "state"))
     return {"$schema": "https://json-schema.org/draft/2020-12/schema",
             "$id": f"https://uof-reporting.invalid/schemas/{kind}.schema.json", **schema}
 

@@ -227,5 +227,5 @@ def test_schema_files_are_shipped_as_package_data():
     data = tomllib.loads((REPO / "pyproject.toml").read_text(encoding="utf-8"))
     assert "json/*.schema.json" in data["tool"]["setuptools"]["package-data"]["schemas"]
     assert sorted(p.name for p in JSON_DIR.glob("*.schema.json")) == sorted(
-        f"{k}.schema.json" for k in ("profile", "crosswalk", "elements", "codes", "offenses", "remaps"))
+        f"{k}.schema.json" for k in ("profile", "crosswalk", "state", "elements", "codes", "offenses", "remaps"))
     assert json.loads((JSON_DIR / "profile.schema.json").read_text())["properties"]["agency_ori"]["pattern"]

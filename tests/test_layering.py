@@ -81,6 +81,10 @@ LAZY_IMPORTS = {
     ("flows/pipeline/artifacts.py", "prefect.context"): "whether a Prefect flow run is current (Prefect runs only)",
     ("flows/pipeline/artifacts.py", "prefect.artifacts"): "the run's summary artifacts (Prefect runs only)",
     ("flows/cli/schedule_command.py", "flows.schedule.deployments"): "Prefect deployments: `uof schedule` only",
+    ("flows/pipeline/fan_out.py", "distributed"): "Dask's client and LocalCluster: `uof state` runs only",
+    ("flows/pipeline/fan_out.py", "prefect"): "flow and task of a state run's fan-out under a Prefect API only",
+    ("flows/pipeline/fan_out.py", "prefect.cache_policies"): "NO_CACHE for the fan-out's tasks (Prefect runs only)",
+    ("flows/pipeline/fan_out.py", "prefect_dask"): "DaskTaskRunner: a state run's fan-out under a Prefect API only",
 }
 
 

@@ -22,6 +22,7 @@ from flows.cli.render import Output
 from flows.cli.report_commands import report_group
 from flows.cli.run_commands import backfill_command, run_command, validate_command
 from flows.cli.schedule_command import schedule_command
+from flows.cli.state_commands import state_group
 from flows.cli.status_command import status_command
 from flows.cli.verify_command import verify_command
 from flows.errors import ERROR_CODES, UofError, exit_code
@@ -67,7 +68,7 @@ def uof() -> None:
 
 for command in (run_command, validate_command, backfill_command, mark_submitted_command, history_command,
                 replay_command, verify_command, archive_group, report_group, status_command, schedule_command, crosswalk_group,
-                check_submission_command):
+                state_group, check_submission_command):
     uof.add_command(command)
 
 

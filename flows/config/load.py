@@ -233,7 +233,7 @@ def load_profile(path: Path, ref: Reference, extra_roots: tuple[Path, ...] = ())
         return _profile(path, ref, tuple(Path(r).resolve() for r in extra_roots))
 
 
-def confined_file(profile_path: Path, roots: tuple[Path, ...], entry: str, key: str) -> Path:
+def confined_file(profile_path: Path, roots: tuple[Path, ...], entry: str, key: str, what: str = "crosswalk") -> Path:
     """A crosswalk file the profile names (in `crosswalks:` or a report's section), resolved (symbolic links followed) and refused unless inside one of `roots` (the
     profile's folder first, then its allowed_roots): nothing is opened, so an escaping path is never read."""
     folder = roots[0]
@@ -242,7 +242,7 @@ def confined_file(profile_path: Path, roots: tuple[Path, ...], entry: str, key: 
         listed = ", ".join(map(str, roots[1:]))
         where = f"the profile's folder {folder}" + (f" or the folders listed under allowed_roots ({listed})"
                                                     if listed else "")
-        raise ConfigError(profile_path, f"crosswalk '{entry}' ({target}) is outside {where}: move the file into the "
+        raise ConfigError(profile_path, f"{what} '{entry}' ({target}) is outside {where}: move the file into the "
                           "profile's folder, or allow the folder holding it by listing it under allowed_roots, "
                           f"e.g. allowed_roots: [{target.parent}]", key)
     return target

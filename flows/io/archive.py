@@ -70,6 +70,9 @@ def archive_inputs(prepared, folder: Path) -> dict:
          "sha256": _store(folder, _verified((SCHEMAS_DIR if name in REFERENCE_LOCATIONS else MAPPINGS_DIR) / name,
                                             digest), "yaml")}
         for name, digest in sorted(ref.files.items())]
+    overrides = profile.settings.get("agency_overrides")
+    if overrides:  # a state run's agency: the shared profile with the agency's identity put in (flows/config/state.py)
+        files["agency"] = dict(overrides)
     return {"frames": frames, **files}
 
 

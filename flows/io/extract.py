@@ -10,6 +10,7 @@ import pandas as pd
 from flows.config.load import SEGMENT_OF, TABLES, Profile, Reference
 from flows.errors import FatalInputError
 from flows.io.read import SourceFile, closest, did_you_mean, read_single, read_tables
+from flows.io.staging import AgencySource
 from flows.io.source_options import code_columns, filter_sheet, filter_tables, with_null_values
 from transforms.canonical import canonical_columns, is_meta, missing_columns, with_all_columns
 from transforms.crosswalk import crosswalked
@@ -271,9 +272,10 @@ def _accounting(summary: dict, incidents: pd.DataFrame) -> dict:
 
 
 def read_extract(source: Path, profile: Profile, ref: Reference) -> Extract:
+    staged = isinstance(source, AgencySource)  # one agency's rows of a state extract (flows/io/staging.py)
     if profile.layout.kind == "tables":
-        raw, files = read_tables(Path(source), TABLES, profile.encoding,
-                                 {t: code_columns(profile, ref, t) for t in TABLES})
+        raw, files = source.read_tables() if staged else read_tables(
+            Path(source), TABLES, profile.encoding, {t: code_columns(profile, ref, t) for t in TABLES})
         tables, read, blank = {}, {}, {}
         for table in TABLES:
             read[table] = len(raw[table].frame)
@@ -288,8 +290,8 @@ def read_extract(source: Path, profile: Profile, ref: Reference) -> Extract:
             summary |= {"rows_filtered": sum(filtered.values()), "row_filters": row_filters}
         unused = []
     else:
-        single, files = read_single(Path(source), profile.sheet, profile.encoding,
-                                    set().union(*(code_columns(profile, ref, t) for t in TABLES)))
+        single, files = source.read_single() if staged else read_single(
+            Path(source), profile.sheet, profile.encoding, set().union(*(code_columns(profile, ref, t) for t in TABLES)))
         filtered = {}
         tables, summary = laid_out(single, profile, ref)
         unused = summary.pop("unused_columns")

@@ -160,10 +160,15 @@ class StagedFolder:
 
 def write_private_text(path: Path, text: str) -> None:
     """Write `text` to `path` readable by the current user only (0600), replacing it atomically."""
+    write_private_bytes(path, text.encode("utf-8"))
+
+
+def write_private_bytes(path: Path, data: bytes) -> None:
+    """Write `data` to `path` readable by the current user only (0600), replacing it atomically."""
     handle, temp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
-        with os.fdopen(handle, "w", encoding="utf-8", newline="\n") as stream:
-            stream.write(text)
+        with os.fdopen(handle, "wb") as stream:
+            stream.write(data)
         os.chmod(temp, 0o600)
         os.replace(temp, path)
     except BaseException:

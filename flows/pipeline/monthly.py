@@ -251,21 +251,35 @@ def skipped_month(month: str, reason: str, coverage: Coverage) -> MonthResult:
 def backfill_run(profile: str, source: str, first: str, last: str, out: str, as_of: str,
                  state: str | None = None, covers: str | None = None) -> list[MonthResult]:
     as_of_ts = pd.Timestamp(as_of)
+    months = backfill_months(first, last)
+    check_destinations(out, state)
+    config = step(load_configuration, profile)
+    return backfill_configured(config, Path(source), months, out, as_of_ts, state, covers)
+
+
+def backfill_months(first: str, last: str) -> list[str]:
     months = [p.strftime("%Y-%m") for p in pd.period_range(first, last, freq="M")]
     if not months:
         raise UsageError(f"--from {first} is after --to {last}")
-    check_destinations(out, state)
-    config = step(load_configuration, profile)
+    return months
+
+
+def backfill_configured(config: Configuration, source, months: list[str], out: str, as_of_ts: pd.Timestamp,
+                        state: str | None = None, covers: str | None = None, kind: str = "backfill"
+                        ) -> list[MonthResult]:
+    """The backfill of `months` once the configuration is loaded; `source` is a path or one agency's rows of a
+    staged state extract (flows/io/staging.py:AgencySource)."""
     declared = declared_period(covers, config)
-    extract = step(read_extract, Path(source), config.profile, config.ref)
+    extract = step(read_extract, source, config.profile, config.ref)
     prepared = prepare(config, extract, months, as_of_ts)
     prepared.coverage = extract_coverage(extract.frames["incidents"], months, declared)
     uncovered = check_months(months, prepared, as_of_ts, before_2017_fatal=False)
     if len(uncovered) == len(months):
-        raise UsageError("no incident and no zero report to send: " + not_covered(first, last, prepared.coverage)
+        raise UsageError("no incident and no zero report to send: " + not_covered(months[0], months[-1],
+                                                                                   prepared.coverage)
                          + "; nothing was written")
     written = [m for m in months if m not in uncovered]
-    results = {r.month: r for r in month_runs(prepared, written, as_of_ts, out, state, "backfill", True)}
+    results = {r.month: r for r in month_runs(prepared, written, as_of_ts, out, state, kind, True)}
     for result in results.values():
         publish_run_summary(result)
     return [results[m] if m in results else skipped_month(m, uncovered[m], prepared.coverage) for m in months]

@@ -16,6 +16,7 @@ import pandas as pd
 import pyarrow.parquet as pq
 
 from flows.config.load import TABLES
+from flows.config.state import with_overrides
 from flows.errors import LedgerError
 from flows.io.extract import Extract, crosswalk_frames
 from flows.io.ledger import REPORT_KIND, Ledger
@@ -132,6 +133,8 @@ def replay(ledger_path: Path, run_id: str) -> ReplayReport:
             profile = _materialize(archive, folder, work)
         config = load_configuration(str(profile), mappings_dir=work / "mappings", schemas_dir=work / "schemas",
                                     extra_roots=(work,))
+        if archive.get("agency"):  # one agency of a state run: the shared profile with its identity, as then
+            config.profile = with_overrides(config.profile, archive["agency"])
         as_of = pd.Timestamp(run.as_of)
         prepared = prepare(config, _extract(archive, folder, manifest, config), [run.month], as_of)
         # The file numbers the run got then, read from its ledger record: a replay never takes new ones.
