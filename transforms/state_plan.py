@@ -34,10 +34,12 @@ def row_accounting(read: dict, blank: dict, staged: dict, unassigned: list) -> d
     return out
 
 
-def state_exit_code(agencies: list[dict], unassigned: list) -> int:
-    """2 when an agency could not run at all, else 1 when a month has rejections, was left out, or rows belong
-    to no listed agency; 0 otherwise."""
+def state_exit_code(agencies: list[dict], unassigned: list, rows: dict | None = None) -> int:
+    """2 when an agency could not run at all or the rows do not add up (`rows`: row_accounting's), else 1 when
+    a month has rejections, was left out, or rows belong to no listed agency; 0 otherwise."""
     if any(a["error"] and a["error"]["exit_code"] == 2 for a in agencies):
+        return 2
+    if rows and not all(r["balanced"] for r in rows.values()):
         return 2
     if unassigned or any(m["exit_code"] for a in agencies for m in a["months"]):
         return 1

@@ -57,6 +57,10 @@ def _render_run(ui: Output, result, fmt: str, command: str) -> int:
     for table, rows in s["rows"].items():
         ui.say(f"{table}: {rows['read']} row(s) read = {rows['staged']} for the agencies + {rows['blank']} blank + "
                f"{rows['unassigned']} of no listed agency")
+    unbalanced = [t for t, rows in s["rows"].items() if not rows["balanced"]]
+    if unbalanced:
+        ui.say(f"ERROR: the rows of {', '.join(unbalanced)} do not add up (a bug in uof: rows were lost between "
+               "the extract and the agencies); do not submit this run's files, report it")
     if s["unassigned"]:
         ui.say(f"{len(s['unassigned'])} row(s) belong to no agency of the state profile (listed in "
                f"{result.path}): add the agency to the profile or correct the agency column")

@@ -152,7 +152,7 @@ def state_backfill(state_profile: str, source: str, first: str, last: str, out: 
                "kind": kind, "from": months[0], "to": months[-1], "as_of": as_of_ts.isoformat(),
                "inputs": [{"name": f.name, "sha256": f.sha256} for f in staged.files],
                "rows": accounting, "unassigned": staged.unassigned, "agencies": agencies_done}
-    code = state_exit_code(agencies_done, staged.unassigned)
+    code = state_exit_code(agencies_done, staged.unassigned, accounting)
     summary["exit_code"] = code
     folder = out_path / "state" / "runs" / f"{months[0]}_{months[-1]}_{as_of_ts.strftime('%Y%m%dT%H%M')}"
     with private_files():

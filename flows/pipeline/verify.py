@@ -103,8 +103,10 @@ def _archive_refs(manifest: dict) -> set[str]:
 def verify(ledger_path: Path, agency_folder: Path | None = None, months: set[str] | None = None) -> VerifyReport:
     """Check the runs of `months` (every month when None); the ledger chain and the archive always in full.
 
-    The runs' folders are where the ledger recorded them; `agency_folder` (`<out>/<ORI>`) is also searched for
-    month folders the ledger does not know.
+    With `agency_folder` (`<out>/<ORI>`: `--out` was given) the runs' folders are looked for there, so that a
+    copied or moved output folder is checked itself, never the place it was first written to; without it
+    (`--state` only) they are where the ledger recorded them. `agency_folder` is also searched for month
+    folders the ledger does not know.
     """
     report = VerifyReport()
     with Ledger(ledger_path) as ledger:
@@ -113,13 +115,13 @@ def verify(ledger_path: Path, agency_folder: Path | None = None, months: set[str
                                     "it; the next run of the agency settles it") for r in ledger.interrupted_runs()]
         runs = [ledger.run(run_id) for run_id in ledger.runs(reports=True)["run_id"]]
         pruned = ledger.pruned()
-    agencies = {Path(run.folder).parent for run in runs if run.folder} | ({agency_folder} if agency_folder else set())
+    agencies = {agency_folder} if agency_folder else {Path(run.folder).parent for run in runs if run.folder}
     refs, complete = set(), {run.run_id for run in runs}
     for run in runs:
         refs |= _archive_refs(run.manifest)
         if months is None or run.month in months:
             report.runs += 1
-            agency = Path(run.folder).parent if run.folder else agency_folder
+            agency = agency_folder or (Path(run.folder).parent if run.folder else None)
             found = run_folder(agency, run.month, run.run_id) if agency is not None else None
             _check_run(report, run, found, _output_root(agency or ledger_path.parent, run.agency_ori))
     for agency in sorted(a for a in agencies if a.is_dir()):
