@@ -239,7 +239,8 @@ def schema_findings(frames: SubmissionFrames, schemas, catalog) -> pd.DataFrame:
     """The catalog's schema rules over the messages, as over an extract; a Remove is held to I1-I3 only."""
     incidents = with_cross_segment_columns(frames.incidents, frames.subjects, frames.officers)
     columns = [c for c in frames.incidents.columns if c not in ("_row", "_source_file", "_source_row")]
-    messages = frames.messages.join(frames.incidents[columns], how="left")
+    readable = frames.messages[frames.messages["_kind"].notna()]  # MSG-PAYLOAD tells what the others lack
+    messages = readable.join(frames.incidents[columns], how="left")
     found = validation_findings(incidents, frames.subjects, frames.officers, schemas, catalog, messages=messages,
                                 zero_reports=frames.zero_reports)
     removes = frames.messages.loc[frames.messages["Action"] == "Remove", "_row"]
@@ -279,7 +280,7 @@ def submission_findings(files: list[ParsedFile], frames: SubmissionFrames, zips:
 
 
 def message_outcomes(frames: SubmissionFrames, findings: pd.DataFrame) -> pd.DataFrame:
-    """Per message: file, position, kind, action, case number or month, errors and warnings, rejected or valid.
+    """Per message: file, position, kind, action, errors and warnings, rejected or valid.
 
     A file- or zip-level error (its name, its JSON, the zip's name) rejects every message of that file or zip."""
     messages = frames.messages
@@ -293,10 +294,8 @@ def message_outcomes(frames: SubmissionFrames, findings: pd.DataFrame) -> pd.Dat
                 + messages["_source_file"].map(wide).fillna(0)
                 + messages["_submission"].map(wide).fillna(0)).astype("int64")
 
-    key = messages["_row"].map(frames.incidents["agency_case_number"]).fillna(
-        messages["_row"].map(frames.zero_reports["month_year"]))
     n_errors = count(errors)
     return pd.DataFrame({"file": messages["_source_file"], "message": messages["_source_row"],
-                         "kind": messages["_kind"], "action": messages["Action"], "key": key,
+                         "kind": messages["_kind"], "action": messages["Action"],
                          "errors": n_errors, "warnings": count(warnings),
                          "status": n_errors.gt(0).map({True: "rejected", False: "valid"})}).reset_index(drop=True)
