@@ -52,6 +52,13 @@ def json_bytes(obj) -> bytes:
     return orjson.dumps(obj, option=orjson.OPT_INDENT_2) + b"\n"
 
 
+def nested_json(obj, depth: int = 1) -> orjson.Fragment:
+    """`obj` serialised now, to sit `depth` levels deep in a document that json_bytes serialises later: the
+    document's bytes are the same as with `obj` itself in its place (a JSON text holds no raw newline but
+    between tokens, so indenting each line by the depth is exact), and the memory is bytes, not objects."""
+    return orjson.Fragment(orjson.dumps(obj, option=orjson.OPT_INDENT_2).replace(b"\n", b"\n" + b"  " * depth))
+
+
 def sha256(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 

@@ -8,13 +8,13 @@ import orjson
 import pandas as pd
 
 from flows.io.workbook import workbook_bytes
-from flows.io.write import csv_bytes, json_bytes, sha256, zip_bytes
+from flows.io.write import csv_bytes, json_bytes, nested_json, sha256, zip_bytes
 from flows.pipeline.engine import engine_name
 from flows.pipeline.results import MonthResult
 from flows.version import tool_version
 from transforms.derive import REPORTABILITY
 from transforms.file_names import file_stem, message_file_names, zip_file_name
-from transforms.messages import incident_messages
+from transforms.messages import collector_paused, incident_messages
 from transforms.submission import REJECTION_COLUMNS, plan_month, run_context
 
 
@@ -49,8 +49,15 @@ def incident_parents(prepared) -> dict[str, pd.Series]:
     return parents
 
 
+PAYLOAD_CHUNK = 10_000  # incidents whose messages exist as Python objects at once (memory)
+
+
 def valid_payloads(prepared, as_of: pd.Timestamp) -> tuple[dict, dict]:
-    """Message and content hash of every valid incident of the run's months, built once for all months."""
+    """Message and content hash of every valid incident of the run's months, built once for all months.
+
+    Built a chunk of incidents at a time; each message's Incident is kept serialised (flows/io/write.py:
+    nested_json), so the run holds bytes rather than millions of small objects.
+    """
     cached = getattr(prepared, "_payloads", None)
     if cached is not None:
         return cached
@@ -59,10 +66,19 @@ def valid_payloads(prepared, as_of: pd.Timestamp) -> tuple[dict, dict]:
     good = inc[inc["incident_date"].notna() & ~inc["_row"].isin(prepared.rejected)]
     subjects = scoped.subjects[scoped.subjects["_incident_row"].isin(good["_row"])]
     officers = scoped.officers[scoped.officers["_incident_row"].isin(good["_row"])]
-    payloads = incident_messages(good, subjects, officers, prepared.config.ref.elements, "Add", as_of)
-    rows = good["_row"].tolist()
-    prepared._payloads = (dict(zip(rows, payloads)),
-                          dict(zip(rows, (content_sha256(m["Incident"]) for m in payloads))))
+    by_row, hashes = {}, {}
+    with collector_paused():
+        for start in range(0, len(good), PAYLOAD_CHUNK):
+            part = good.iloc[start:start + PAYLOAD_CHUNK]
+            rows = part["_row"]
+            messages = incident_messages(part, subjects[subjects["_incident_row"].isin(rows)],
+                                         officers[officers["_incident_row"].isin(rows)],
+                                         prepared.config.ref.elements, "Add", as_of)
+            for row, message in zip(rows.tolist(), messages):
+                hashes[row] = content_sha256(message["Incident"])
+                message["Incident"] = nested_json(message["Incident"])
+                by_row[row] = message
+    prepared._payloads = (by_row, hashes)
     return prepared._payloads
 
 
