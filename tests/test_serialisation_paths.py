@@ -52,3 +52,19 @@ def test_the_collector_is_paused_inside_and_restored_after():
             assert not gc.isenabled()
         assert not gc.isenabled()
     assert gc.isenabled()
+
+
+def test_a_zip_deflated_on_the_pool_is_the_zip_zipfile_writes_alone(monkeypatch):
+    import flows.io.write as write
+
+    when = pd.Timestamp("2025-11-05T09:30:00")
+    files = [(f"m{i:05d}.json", json_bytes({"n": i, "text": "x" * (i % 97)})) for i in range(1_200)]
+    files.append(("empty.json", b""))
+    pooled = write.zip_bytes(files, when)
+    monkeypatch.setattr(write, "ZIP_BATCH", 10 ** 9)  # every entry through zipfile's own compressor
+    assert pooled == write.zip_bytes(files, when)
+    monkeypatch.setattr(write, "ZIP_BATCH", 100)
+    many = [(f"m{i:05d}.json", b"{}\n") for i in range(70_000)]  # past 65,535 entries: zip64 end records
+    pooled = write.zip_bytes(many, when)
+    monkeypatch.setattr(write, "ZIP_BATCH", 10 ** 9)
+    assert pooled == write.zip_bytes(many, when)

@@ -1,6 +1,7 @@
 """Output files: written into a private temporary folder, moved into place only when complete."""
 from __future__ import annotations
 
+import concurrent.futures
 import contextlib
 import csv
 import hashlib
@@ -9,6 +10,7 @@ import os
 import shutil
 import tempfile
 import zipfile
+import zlib
 from pathlib import Path
 
 import orjson
@@ -81,17 +83,60 @@ def csv_bytes(frame: pd.DataFrame) -> bytes:
     return buffer.getvalue().encode("utf-8")
 
 
+ZIP_BATCH = 500  # entries deflated per task of the thread pool
+
+
+def _deflated(batch: list[bytes]) -> list[bytes]:
+    """Each entry deflated as zipfile deflates it (raw stream, default level = 6), one stream per entry."""
+    out = []
+    for data in batch:
+        stream = zlib.compressobj(zlib.Z_DEFAULT_COMPRESSION, zlib.DEFLATED, -15)
+        out.append(stream.compress(data) + stream.flush())
+    return out
+
+
+class _Deflated:
+    """Stands in for a zip entry's compressor: hands zipfile the entry's bytes deflated beforehand."""
+
+    def __init__(self, data: bytes):
+        self.data = data
+
+    def compress(self, _data) -> bytes:
+        out, self.data = self.data, b""
+        return out
+
+    def flush(self) -> bytes:
+        return b""
+
+
 def zip_bytes(files: list[tuple[str, bytes]], when: pd.Timestamp) -> bytes:
-    """Flat, deflate-compressed, with fixed timestamps and modes so reruns are byte-identical."""
+    """Flat, deflate-compressed, with fixed timestamps and modes so reruns are byte-identical.
+
+    Many entries (a month's messages) are deflated on every core first: zlib lets go of the interpreter lock
+    while it compresses, and compressing is most of a large zip's cost. zipfile then writes the archive with
+    the entries' bytes as deflated beforehand, the same bytes its own compressor gives (tests/test_serialisation_
+    paths.py); with few entries it compresses them itself.
+    """
     buffer = io.BytesIO()
     stamp = (max(when.year, 1980), when.month, when.day, when.hour, when.minute, when.second)
+    packed = [None] * len(files)
+    if len(files) > ZIP_BATCH and (os.cpu_count() or 1) > 1:
+        batches = [[data for _, data in files[i:i + ZIP_BATCH]] for i in range(0, len(files), ZIP_BATCH)]
+        with concurrent.futures.ThreadPoolExecutor(max_workers=min(os.cpu_count(), 8)) as pool:
+            packed = [entry for done in pool.map(_deflated, batches) for entry in done]
     with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=6) as archive:
-        for name, data in files:
+        for (name, data), deflated in zip(files, packed):
             info = zipfile.ZipInfo(name, date_time=stamp)
             info.compress_type = zipfile.ZIP_DEFLATED
             info.external_attr = 0o600 << 16
             info.create_system = 3
-            archive.writestr(info, data)
+            if deflated is None:
+                archive.writestr(info, data)
+                continue
+            info.file_size = len(data)  # as writestr does
+            with archive.open(info, mode="w") as entry:
+                entry._compressor = _Deflated(deflated)
+                entry.write(data)  # zipfile counts the size and the CRC of `data`, writes the deflated bytes
     return buffer.getvalue()
 
 
