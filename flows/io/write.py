@@ -163,6 +163,9 @@ def check_output_folder(out, option: str = "--out") -> None:
     os.unlink(probe)
 
 
+_NEW_FILE = os.O_WRONLY | os.O_CREAT | os.O_TRUNC | getattr(os, "O_CLOEXEC", 0) | getattr(os, "O_BINARY", 0)
+
+
 class StagedFolder:
     """A temporary folder beside the destination; `commit()` swaps it into place atomically."""
 
@@ -189,8 +192,15 @@ class StagedFolder:
                                              "were kept")
 
     def write(self, name: str, data: bytes) -> None:
-        with private_files():
-            (self.staging / name).write_bytes(data)
+        """`data` as a 0600 file: one system call to open, one (usually) to write, no buffering (a month of
+        50,000 messages is 50,000 files)."""
+        handle = os.open(os.path.join(self.staging, name), _NEW_FILE, 0o600)
+        try:
+            view = memoryview(data)
+            while view:
+                view = view[os.write(handle, view):]
+        finally:
+            os.close(handle)
 
     def commit(self) -> None:
         old = None
