@@ -70,6 +70,8 @@ def quiet_dask() -> None:
     """Dask's scheduler and nanny log every start and stop at INFO: only their warnings reach the user."""
     for name in ("distributed", "dask", "tornado", "bokeh"):
         logging.getLogger(name).setLevel(logging.WARNING)
+    # at the cluster's close, after every result is in: a worker slow to exit is killed, which is no news
+    logging.getLogger("distributed.nanny").setLevel(logging.ERROR)
 
 
 def _prefect_fan_out(fn, jobs, scheduler, workers, scratch, name):

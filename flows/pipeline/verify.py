@@ -100,6 +100,19 @@ def _archive_refs(manifest: dict) -> set[str]:
     return {r for r in refs if r}
 
 
+def _parent_now(run, agency_folder: Path | None) -> Path | None:
+    """The folder holding the run's folder now: where the ledger recorded it, or, with `agency_folder`, the same
+    place under that agency folder (`<ORI>/2025-10`, `<ORI>/reports/colorado/2025-10`: a copied or moved
+    output folder is checked itself)."""
+    if not run.folder:
+        return agency_folder
+    recorded = Path(run.folder).parent
+    if agency_folder is None:
+        return recorded
+    owner = next((p for p in (recorded, *recorded.parents) if p.name == run.agency_ori), None)
+    return agency_folder / recorded.relative_to(owner) if owner is not None else recorded
+
+
 def verify(ledger_path: Path, agency_folder: Path | None = None, months: set[str] | None = None) -> VerifyReport:
     """Check the runs of `months` (every month when None); the ledger chain and the archive always in full.
 
@@ -121,7 +134,7 @@ def verify(ledger_path: Path, agency_folder: Path | None = None, months: set[str
         refs |= _archive_refs(run.manifest)
         if months is None or run.month in months:
             report.runs += 1
-            agency = agency_folder or (Path(run.folder).parent if run.folder else None)
+            agency = _parent_now(run, agency_folder)
             found = run_folder(agency, run.month, run.run_id) if agency is not None else None
             _check_run(report, run, found, _output_root(agency or ledger_path.parent, run.agency_ori))
     for agency in sorted(a for a in agencies if a.is_dir()):
