@@ -54,17 +54,40 @@ def test_the_collector_is_paused_inside_and_restored_after():
     assert gc.isenabled()
 
 
-def test_a_zip_deflated_on_the_pool_is_the_zip_zipfile_writes_alone(monkeypatch):
-    import flows.io.write as write
+def zipfile_zip(files, when) -> bytes:
+    """What zipfile itself writes for the files (flows/io/write.py wrote its zips so before issue 13)."""
+    import io
+    import zipfile
 
-    when = pd.Timestamp("2025-11-05T09:30:00")
+    buffer = io.BytesIO()
+    stamp = (when.year, when.month, when.day, when.hour, when.minute, when.second)
+    with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=6) as archive:
+        for name, data in files:
+            info = zipfile.ZipInfo(name, date_time=stamp)
+            info.compress_type = zipfile.ZIP_DEFLATED
+            info.external_attr = 0o600 << 16
+            info.create_system = 3
+            archive.writestr(info, data)
+    return buffer.getvalue()
+
+
+def test_the_zip_is_the_zip_zipfile_writes():
+    from flows.io.write import zip_bytes
+
+    when = pd.Timestamp("2025-11-05T09:30:07")
     files = [(f"m{i:05d}.json", json_bytes({"n": i, "text": "x" * (i % 97)})) for i in range(1_200)]
-    files.append(("empty.json", b""))
-    pooled = write.zip_bytes(files, when)
-    monkeypatch.setattr(write, "ZIP_BATCH", 10 ** 9)  # every entry through zipfile's own compressor
-    assert pooled == write.zip_bytes(files, when)
-    monkeypatch.setattr(write, "ZIP_BATCH", 100)
-    many = [(f"m{i:05d}.json", b"{}\n") for i in range(70_000)]  # past 65,535 entries: zip64 end records
-    pooled = write.zip_bytes(many, when)
-    monkeypatch.setattr(write, "ZIP_BATCH", 10 ** 9)
-    assert pooled == write.zip_bytes(many, when)
+    files += [("empty.json", b""), ("café.txt", "non-ASCII name".encode())]
+    assert zip_bytes(files, when) == zipfile_zip(files, when)
+    assert zip_bytes([], when) == zipfile_zip([], when)
+    many = [(f"m{i:05d}.json", b"{}\n") for i in range(70_000)]  # past 65,535 entries: ZIP64 end records
+    assert zip_bytes(many, when) == zipfile_zip(many, when)
+
+
+def test_packed_files_keep_their_bytes_and_point_into_the_zip():
+    from flows.io.write import pack_all, zip_of
+
+    files = [(f"m{i:04d}.json", json_bytes({"n": i, "pad": "y" * i})) for i in range(1_100)]
+    packed = pack_all(iter(files))
+    archive = zip_of(packed, pd.Timestamp("2025-11-05"))
+    assert [(p.name, p.raw) for p in packed] == files
+    assert all(bytes(p.deflated) in archive for p in (packed[0], packed[-1]))

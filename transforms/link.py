@@ -17,13 +17,13 @@ def linked(child: pd.DataFrame, incidents: pd.DataFrame) -> pd.DataFrame:
     rejected as duplicates anyway, so each child row is still counted exactly once.
     """
     first = incidents[incidents["agency_case_number"].notna()].drop_duplicates("agency_case_number")
-    lookup = pd.DataFrame({"agency_case_number": first["agency_case_number"],
-                           "_incident_row": first["_row"].astype("Int64"),
-                           "_incident_date": first["incident_date"]})
+    keys = first["agency_case_number"].to_numpy()
+    rows = pd.Series(first["_row"].astype("Int64").array, index=keys)
+    dates = pd.Series(first["incident_date"].array, index=keys)
     base = child.drop(columns=[c for c in ("_incident_row", "_incident_date") if c in child.columns])
-    merged = base.merge(lookup, on="agency_case_number", how="left", sort=False)
-    merged.index = child.index
-    return merged
+    # two looked-up columns added (not a merge, which copies every column of a large child table)
+    return base.assign(_incident_row=base["agency_case_number"].map(rows),
+                       _incident_date=base["agency_case_number"].map(dates))
 
 
 def incident_month(incidents: pd.DataFrame) -> pd.Series:

@@ -37,6 +37,12 @@ class Scoped:
     status: dict[str, pd.Series]  # per table, over ALL rows: "scope" | "other_months" | "orphaned"
 
 
+def kept(frame: pd.DataFrame, mask: pd.Series) -> pd.DataFrame:
+    """`frame[mask]`; when every row is kept (a monthly extract of its month), a new frame sharing the data
+    (pandas' copy-on-write copies a column only when one of the two changes it), not a copy of every column."""
+    return frame.copy(deep=False) if bool(mask.all()) else frame[mask]
+
+
 def month_scope(frames: dict[str, pd.DataFrame], months: list[str]) -> Scoped:
     incidents = frames["incidents"]
     dups = duplicate_case_numbers(incidents)
@@ -49,9 +55,9 @@ def month_scope(frames: dict[str, pd.DataFrame], months: list[str]) -> Scoped:
         mine = child["_incident_row"].isin(incidents.loc[scope, "_row"]).fillna(False).astype(bool)
         status[table] = (pd.Series("other_months", index=child.index)
                          .mask(mine, "scope").mask(orphan, "orphaned"))
-        children[table] = child[mine]
+        children[table] = kept(child, mine)
         orphans[table] = child[orphan]
-    return Scoped(incidents=incidents[scope], subjects=children["subjects"], officers=children["officers"],
+    return Scoped(incidents=kept(incidents, scope), subjects=children["subjects"], officers=children["officers"],
                   orphans=orphans, duplicates=dups[scope], status=status)
 
 

@@ -1,6 +1,7 @@
 """Output files: written into a private temporary folder, moved into place only when complete."""
 from __future__ import annotations
 
+import collections
 import concurrent.futures
 import contextlib
 import csv
@@ -8,9 +9,11 @@ import hashlib
 import io
 import os
 import shutil
+import struct
 import tempfile
 import zipfile
 import zlib
+from dataclasses import dataclass
 from pathlib import Path
 
 import orjson
@@ -83,61 +86,94 @@ def csv_bytes(frame: pd.DataFrame) -> bytes:
     return buffer.getvalue().encode("utf-8")
 
 
-ZIP_BATCH = 500  # entries deflated per task of the thread pool
+ZIP_BATCH = 500  # files packed per task of the thread pool
+_LOCAL = struct.Struct("<4s2B4HL2L2H")  # zip local file header, as zipfile writes it
+_CENTRAL = struct.Struct("<4s4B4HL2L5H2L")  # zip central directory entry
+_END = struct.Struct("<4s4H2LH")
+_END64 = struct.Struct("<4sQ2H2L4Q")
+_END64_LOCATOR = struct.Struct("<4sLQL")
 
 
-def _deflated(batch: list[bytes]) -> list[bytes]:
-    """Each entry deflated as zipfile deflates it (raw stream, default level = 6), one stream per entry."""
+@dataclass
+class Packed:
+    """One file (`raw`) with what its zip entry and the manifest need: deflated as zipfile deflates (raw stream,
+    zlib's default level 6), its CRC-32, size and sha256."""
+
+    name: str
+    raw: bytes
+    crc: int
+    sha256: str
+    deflated: bytes | memoryview
+
+
+def _packed(batch: list[tuple[str, bytes]]) -> list[Packed]:
     out = []
-    for data in batch:
+    for name, data in batch:  # zlib and hashlib let go of the interpreter lock while they work
         stream = zlib.compressobj(zlib.Z_DEFAULT_COMPRESSION, zlib.DEFLATED, -15)
-        out.append(stream.compress(data) + stream.flush())
+        out.append(Packed(name=name, raw=data, crc=zlib.crc32(data), sha256=hashlib.sha256(data).hexdigest(),
+                          deflated=stream.compress(data) + stream.flush()))
     return out
 
 
-class _Deflated:
-    """Stands in for a zip entry's compressor: hands zipfile the entry's bytes deflated beforehand."""
+def pack_all(files) -> list[Packed]:
+    """Each (name, bytes) of the iterable packed, in order. With many files the packing runs on a thread pool
+    while the iterable makes the next ones (a month's messages are serialised as the earlier ones are packed),
+    and at most a few batches wait at a time."""
+    workers = min(os.cpu_count() or 1, 8)
+    done, waiting, batch = [], collections.deque(), []
+    with concurrent.futures.ThreadPoolExecutor(max_workers=workers) as pool:
+        for item in files:
+            batch.append(item)
+            if len(batch) == ZIP_BATCH and workers > 1:
+                waiting.append(pool.submit(_packed, batch))
+                batch = []
+                while len(waiting) > 2 * workers:
+                    done += waiting.popleft().result()
+        while waiting:
+            done += waiting.popleft().result()
+    return done + _packed(batch)
 
-    def __init__(self, data: bytes):
-        self.data = data
 
-    def compress(self, _data) -> bytes:
-        out, self.data = self.data, b""
-        return out
-
-    def flush(self) -> bytes:
-        return b""
+def zip_of(packed: list[Packed], when: pd.Timestamp) -> bytes:
+    """The zip of packed files: flat, fixed timestamps, mode 0600: byte for byte what zipfile writes for them
+    (tests/test_serialisation_paths.py), without compressing again. Each Packed then holds its deflated bytes as
+    a view into the zip, not a copy."""
+    stamp = (max(when.year, 1980), when.month, when.day, when.hour, when.minute, when.second)
+    dosdate = (stamp[0] - 1980) << 9 | stamp[1] << 5 | stamp[2]
+    dostime = stamp[3] << 11 | stamp[4] << 5 | (stamp[5] // 2)
+    parts, central, offsets, offset = [], [], [], 0
+    for entry in packed:
+        try:
+            name, flags = entry.name.encode("ascii"), 0
+        except UnicodeEncodeError:
+            name, flags = entry.name.encode("utf-8"), 0x800
+        size, raw_size = len(entry.deflated), len(entry.raw)
+        if max(size, raw_size, offset) > 0xFFFFFFFF:
+            raise ValueError("a zip of more than 4 GiB needs ZIP64 entries, which zip_of does not write")
+        parts += [_LOCAL.pack(b"PK\x03\x04", 20, 0, flags, zipfile.ZIP_DEFLATED, dostime, dosdate, entry.crc, size,
+                              raw_size, len(name), 0), name, entry.deflated]
+        central += [_CENTRAL.pack(b"PK\x01\x02", 20, 3, 20, 0, flags, zipfile.ZIP_DEFLATED, dostime, dosdate,
+                                  entry.crc, size, raw_size, len(name), 0, 0, 0, 0, 0o600 << 16, offset), name]
+        offset += _LOCAL.size + len(name)
+        offsets.append(offset)
+        offset += size
+    directory = b"".join(central)
+    count, end = len(packed), []
+    if count > 0xFFFF or offset > 0xFFFFFFFF or len(directory) > 0xFFFFFFFF:  # as zipfile: ZIP64 end records
+        end = [_END64.pack(b"PK\x06\x06", 44, 45, 45, 0, 0, count, count, len(directory), offset),
+               _END64_LOCATOR.pack(b"PK\x06\x07", 0, offset + len(directory), 1)]
+    end.append(_END.pack(b"PK\x05\x06", 0, 0, min(count, 0xFFFF), min(count, 0xFFFF),
+                         min(len(directory), 0xFFFFFFFF), min(offset, 0xFFFFFFFF), 0))
+    archive = b"".join(parts + [directory] + end)
+    view = memoryview(archive)
+    for entry, start in zip(packed, offsets):
+        entry.deflated = view[start:start + len(entry.deflated)]
+    return archive
 
 
 def zip_bytes(files: list[tuple[str, bytes]], when: pd.Timestamp) -> bytes:
-    """Flat, deflate-compressed, with fixed timestamps and modes so reruns are byte-identical.
-
-    Many entries (a month's messages) are deflated on every core first: zlib lets go of the interpreter lock
-    while it compresses, and compressing is most of a large zip's cost. zipfile then writes the archive with
-    the entries' bytes as deflated beforehand, the same bytes its own compressor gives (tests/test_serialisation_
-    paths.py); with few entries it compresses them itself.
-    """
-    buffer = io.BytesIO()
-    stamp = (max(when.year, 1980), when.month, when.day, when.hour, when.minute, when.second)
-    packed = [None] * len(files)
-    if len(files) > ZIP_BATCH and (os.cpu_count() or 1) > 1:
-        batches = [[data for _, data in files[i:i + ZIP_BATCH]] for i in range(0, len(files), ZIP_BATCH)]
-        with concurrent.futures.ThreadPoolExecutor(max_workers=min(os.cpu_count(), 8)) as pool:
-            packed = [entry for done in pool.map(_deflated, batches) for entry in done]
-    with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=6) as archive:
-        for (name, data), deflated in zip(files, packed):
-            info = zipfile.ZipInfo(name, date_time=stamp)
-            info.compress_type = zipfile.ZIP_DEFLATED
-            info.external_attr = 0o600 << 16
-            info.create_system = 3
-            if deflated is None:
-                archive.writestr(info, data)
-                continue
-            info.file_size = len(data)  # as writestr does
-            with archive.open(info, mode="w") as entry:
-                entry._compressor = _Deflated(deflated)
-                entry.write(data)  # zipfile counts the size and the CRC of `data`, writes the deflated bytes
-    return buffer.getvalue()
+    """Flat, deflate-compressed, with fixed timestamps and modes so reruns are byte-identical."""
+    return zip_of(pack_all(files), when)
 
 
 def check_output_folder(out, option: str = "--out") -> None:

@@ -4,16 +4,18 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass
 
+import numpy as np
 import orjson
 import pandas as pd
 
 from flows.io.workbook import workbook_bytes
-from flows.io.write import csv_bytes, json_bytes, nested_json, sha256, zip_bytes
+from flows.io.write import csv_bytes, json_bytes, nested_json, pack_all, sha256, zip_of
 from flows.pipeline.engine import engine_name
 from flows.pipeline.results import MonthResult
 from flows.version import tool_version
 from transforms.derive import REPORTABILITY
 from transforms.file_names import file_stem, message_file_names, zip_file_name
+from transforms.link import incident_month
 from transforms.messages import collector_paused, incident_messages
 from transforms.submission import REJECTION_COLUMNS, plan_month, run_context
 
@@ -49,37 +51,45 @@ def incident_parents(prepared) -> dict[str, pd.Series]:
     return parents
 
 
-PAYLOAD_CHUNK = 10_000  # incidents whose messages exist as Python objects at once (memory)
+PAYLOAD_CHUNK = 2_000  # incidents whose messages exist as Python objects at once (memory)
 
 
-def valid_payloads(prepared, as_of: pd.Timestamp) -> tuple[dict, dict]:
-    """Message and content hash of every valid incident of the run's months, built once for all months.
+def valid_payloads(prepared, as_of: pd.Timestamp, month: str | None = None) -> tuple[dict, dict]:
+    """Message and content hash of every valid incident of `month` (None: of the run's months).
 
     Built a chunk of incidents at a time; each message's Incident is kept serialised (flows/io/write.py:
-    nested_json), so the run holds bytes rather than millions of small objects.
+    nested_json), so the run holds bytes rather than millions of small objects; built per month, so a month's
+    are freed once its files exist.
     """
-    cached = getattr(prepared, "_payloads", None)
-    if cached is not None:
-        return cached
     scoped = prepared.scoped
     inc = scoped.incidents
     good = inc[inc["incident_date"].notna() & ~inc["_row"].isin(prepared.rejected)]
-    subjects = scoped.subjects[scoped.subjects["_incident_row"].isin(good["_row"])]
-    officers = scoped.officers[scoped.officers["_incident_row"].isin(good["_row"])]
+    if month is not None:
+        good = good[(incident_month(good) == month).fillna(False).astype(bool)]
+    chunk_of = pd.Series(np.arange(len(good)) // PAYLOAD_CHUNK, index=good["_row"].to_numpy())
+    children = {t: (frame, frame["_incident_row"].map(chunk_of).to_numpy(dtype=float, na_value=np.nan))
+                for t, frame in (("subjects", scoped.subjects), ("officers", scoped.officers))}
     by_row, hashes = {}, {}
     with collector_paused():
-        for start in range(0, len(good), PAYLOAD_CHUNK):
+        for chunk, start in enumerate(range(0, len(good), PAYLOAD_CHUNK)):
             part = good.iloc[start:start + PAYLOAD_CHUNK]
             rows = part["_row"]
-            messages = incident_messages(part, subjects[subjects["_incident_row"].isin(rows)],
-                                         officers[officers["_incident_row"].isin(rows)],
-                                         prepared.config.ref.elements, "Add", as_of)
+            mine = {t: frame[of == chunk] for t, (frame, of) in children.items()}
+            messages = incident_messages(part, mine["subjects"], mine["officers"], prepared.config.ref.elements,
+                                         "Add", as_of)
             for row, message in zip(rows.tolist(), messages):
                 hashes[row] = content_sha256(message["Incident"])
                 message["Incident"] = nested_json(message["Incident"])
                 by_row[row] = message
-    prepared._payloads = (by_row, hashes)
-    return prepared._payloads
+    return by_row, hashes
+
+
+def serialised(names: list[str], messages: list):
+    """(name, bytes) of each message's file, made as they are asked for; `messages` is emptied as it goes, so
+    each message's serialised Incident is freed once its file's bytes exist."""
+    messages.reverse()
+    for name in names:
+        yield name, json_bytes(messages.pop())
 
 
 def month_files(prepared, month: str, as_of: pd.Timestamp, run_id: str | None, run_seq: int | None,
@@ -90,19 +100,20 @@ def month_files(prepared, month: str, as_of: pd.Timestamp, run_id: str | None, r
     `numbering(count)` gives the first of `count` file sequence numbers (flows/io/ledger.py:FileNumbers, or a
     replay's recorded one); without it (`uof validate`, which writes nothing) files are numbered from 0001.
     """
-    by_row, hashes = valid_payloads(prepared, as_of)
+    by_row, hashes = valid_payloads(prepared, as_of, month)
     plan = plan_month(prepared, month, as_of, run_id, kind, history, by_row, hashes, incident_parents(prepared),
                       tool_version(), engine_name(), archived=archived, warnings=warnings)
+    del by_row, hashes  # the plan's messages hold what is sent
     manifest, profile = plan.manifest, prepared.config.profile
     stem = file_stem(profile.reporting_agency_ori, as_of)
     first = numbering(len(plan.messages)) if numbering is not None else 1
     names = message_file_names(stem, first, len(plan.messages))
-    named = [(name, json_bytes(message)) for name, message in zip(names, plan.messages)]
+    packed = pack_all(serialised(names, plan.messages))  # serialised, hashed and deflated in one pass
     for i, row in enumerate(plan.ledger_rows):
         row.update(seq=i + 1, month=month, file_name=names[i])
-    files = list(named)
-    if named:
-        files.append((zip_file_name(stem, first, len(named)), zip_bytes(named, as_of)))
+    files = []
+    if packed:
+        files.append((zip_file_name(stem, first, len(packed)), zip_of(packed, as_of)))
     files.append(("rejections.csv", csv_bytes(plan.report.reindex(columns=REJECTION_COLUMNS))))
     if run_id is not None:  # `uof validate` writes nothing: no workbook (and none of its temporary files)
         counts = {k: manifest["incidents"][k] for k in ("in_month",) + REPORTABILITY}
@@ -112,7 +123,8 @@ def month_files(prepared, month: str, as_of: pd.Timestamp, run_id: str | None, r
     files.append(("not_reportable.csv", csv_bytes(plan.not_reportable)))
     if len(plan.review):
         files.append(("review.csv", csv_bytes(plan.review)))
-    manifest["files"] = [{"name": n, "sha256": sha256(d)} for n, d in files]
+    manifest["files"] = ([{"name": p.name, "sha256": p.sha256} for p in packed]
+                         + [{"name": n, "sha256": sha256(d)} for n, d in files])
     files.append(("manifest.json", json_bytes(manifest)))
     result = MonthResult(month=month, exit_code=plan.exit_code, folder=None, manifest=manifest,
                          findings=plan.report, notes=plan.notes,
@@ -121,5 +133,5 @@ def month_files(prepared, month: str, as_of: pd.Timestamp, run_id: str | None, r
         "run_id": run_id, "run_seq": run_seq, "agency_ori": profile.agency_ori, "month": month,
         "as_of": manifest["as_of"], "kind": kind, "tool_version": manifest["tool"]["version"],
         "exit_code": plan.exit_code, "manifest": manifest}
-    return Built(result=result, files=files, ledger_run=ledger_run,
+    return Built(result=result, files=[(p.name, p.raw) for p in packed] + files, ledger_run=ledger_run,
                  ledger_messages=pd.DataFrame(plan.ledger_rows) if plan.ledger_rows else pd.DataFrame())
