@@ -14,18 +14,27 @@ left in place, so the run rejects its row (rule XW-INVALID) with the reason.
 """
 from __future__ import annotations
 
+import re
+
 import pandas as pd
 
 from schemas.primitives import SEP
-from transforms.normalize import joined_by_group
+from transforms.normalize import joined_by_group, per_distinct
 
+_SPACES = re.compile(r"\s+")
 UNMAPPED_COLUMNS = ["_row", "column", "value", "reason"]  # reason: NA when unmapped, else why invalid
 
 
 def lookup_keys(s: pd.Series, trim: bool = True, case: str = "exact") -> pd.Series:
     """The form in which values are looked up (same as flows/config/load.py:crosswalk_key)."""
-    out = s.str.replace(r"\s+", " ", regex=True).str.strip() if trim else s
-    return out.str.casefold() if case == "fold" else out
+    if not trim and case != "fold":
+        return s
+    return per_distinct(s, lambda v: _key(v, trim, case))
+
+
+def _key(value: str, trim: bool, case: str) -> str:
+    out = _SPACES.sub(" ", value).strip() if trim else value
+    return out.casefold() if case == "fold" else out
 
 
 def _keyed(mapping: dict[str, str], trim: bool, case: str) -> dict[str, str]:
