@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import shutil
 import stat
+import subprocess
+import sys
 from pathlib import Path
 
 import pandas as pd
@@ -14,6 +17,7 @@ import yaml
 from openpyxl import load_workbook
 
 from tests.conftest import AS_OF, SAMPLE
+from tests.prefect_server import free_port
 from transforms.state_plan import agency_chunks, row_accounting, state_exit_code
 
 STATE = SAMPLE / "state" / "state.yaml"
@@ -293,3 +297,70 @@ def test_rows_that_do_not_add_up_are_an_error():
     ok = [{"error": None, "months": [{"exit_code": 0}]}]
     assert state_exit_code(ok, [], {"incidents": {"balanced": False}}) == 2
     assert state_exit_code(ok, [], {"incidents": {"balanced": True}}) == 0
+
+
+# ------------------------------------------------------------------------------------------- clusters
+
+def _subprocess_backfill(out: Path, env: dict, *extra) -> subprocess.CompletedProcess:
+    uof = Path(sys.executable).parent / "uof"
+    return subprocess.run([str(uof), "state", "backfill", "--profile", str(STATE), "--source", str(EXTRACT),
+                           "--from", MONTHS[0], "--to", MONTHS[1], "--out", str(out), "--as-of", AS_OF, *extra],
+                          env=env, capture_output=True, text=True, timeout=600)
+
+
+@pytest.mark.slow
+def test_a_separately_started_scheduler_gives_byte_identical_outputs(sample_run, tmp_path):
+    _, out, _ = sample_run
+    port = free_port()
+    address = f"tcp://127.0.0.1:{port}"
+    dask = Path(sys.executable).parent / "dask"
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PREFECT_API")}
+    scratch = tmp_path / "dask"
+    scratch.mkdir(mode=0o700)
+    procs = [subprocess.Popen([str(dask), "scheduler", "--host", "127.0.0.1", "--port", str(port),
+                               "--dashboard-address", ":0"], env=env, cwd=scratch,
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)]
+    procs += [subprocess.Popen([str(dask), "worker", address, "--nthreads", "1", "--no-dashboard",
+                                "--local-directory", str(scratch)], env=env, cwd=scratch,
+                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL) for _ in range(2)]
+    try:
+        done = _subprocess_backfill(tmp_path / "out", env, "--scheduler", address)
+    finally:
+        for proc in procs:
+            proc.terminate()
+        for proc in procs:
+            proc.wait(timeout=60)
+    assert done.returncode == 1, done.stderr[-3000:]
+    assert digests(tmp_path / "out") == digests(out)
+
+
+def test_an_unreachable_scheduler_is_a_usage_error_before_anything_is_written(run_cli, tmp_path):
+    port = free_port()
+    code, _, err = backfill(run_cli, tmp_path / "out", "--scheduler", f"tcp://127.0.0.1:{port}")
+    assert code == 2 and "UOF-USAGE" in err and "cannot reach the Dask scheduler" in err, err
+    assert not [p for p in (tmp_path / "out").rglob("*") if p.is_file()]
+
+
+def test_a_scheduler_that_is_not_an_address_is_refused(run_cli, tmp_path):
+    code, _, err = backfill(run_cli, tmp_path / "out", "--scheduler", "localhost:8786")
+    assert code == 2 and "tcp://" in err
+
+
+@pytest.mark.slow
+def test_under_a_prefect_api_the_fan_out_is_prefect_dasks_task_runner(sample_run, prefect_server, tmp_path):
+    _, out, _ = sample_run
+    url, env = prefect_server
+    done = _subprocess_backfill(tmp_path / "out", dict(env, PREFECT_API_URL=url), "--workers", "2")
+    assert done.returncode == 1, done.stderr[-3000:]
+    assert digests(tmp_path / "out") == digests(out)
+    probe = subprocess.run([sys.executable, "-c", (
+        "import asyncio\n"
+        "from prefect.client.orchestration import get_client\n"
+        "async def main():\n"
+        "    async with get_client() as c:\n"
+        "        runs = await c.read_flow_runs()\n"
+        "        tasks = await c.read_task_runs()\n"
+        "        print(sorted({r.name for r in runs}), len([t for t in tasks if 'chunk' in t.name]))\n"
+        "asyncio.run(main())\n")], env=dict(env, PREFECT_API_URL=url), capture_output=True, text=True, timeout=120)
+    assert probe.returncode == 0, probe.stderr[-2000:]
+    assert "chunk" not in probe.stdout.split("]")[0] and int(probe.stdout.split("]")[1]) >= 19, probe.stdout
