@@ -1,5 +1,6 @@
-"""The fast paths of serialising messages (issue 13 item 4) give what the plain ones gave: typed values through
-Arrow, children ordered with numpy, incidents serialised early as nested JSON, the cycle collector paused."""
+"""The fast paths of issue 13 item 4 give what the plain ones gave: typed values through Arrow, children ordered
+with numpy, incidents serialised early as nested JSON, the cycle collector paused, zips assembled from entries
+deflated beforehand, crosswalk keys and list cells normalised once per distinct value."""
 from __future__ import annotations
 
 import gc
@@ -91,3 +92,18 @@ def test_packed_files_keep_their_bytes_and_point_into_the_zip():
     archive = zip_of(packed, pd.Timestamp("2025-11-05"))
     assert [(p.name, p.raw) for p in packed] == files
     assert all(bytes(p.deflated) in archive for p in (packed[0], packed[-1]))
+
+
+def test_keys_and_lists_per_distinct_value_as_the_per_cell_regexes_gave():
+    from transforms.crosswalk import lookup_keys
+    from transforms.normalize import list_text
+
+    cells = pd.Series([" a  b ", None, "A\u00a0B", "x\x0by", "", "  ", " a  b "], dtype="str")
+    per_cell = cells.astype(object).str.replace(r"\s+", " ", regex=True).str.strip()
+    assert [None if pd.isna(v) else v for v in lookup_keys(cells)] == ["a b", None, "A B", "x y", "", "", "a b"] == [
+        None if pd.isna(v) else v for v in per_cell]
+    assert lookup_keys(cells, case="fold").tolist()[2] == "a b"
+    assert lookup_keys(cells, trim=False).equals(cells)
+    lists = pd.Series(["a ; b;;c;", None, " ; ", "x", "a ; b;;c;"], dtype="str")
+    assert [None if pd.isna(v) else v for v in list_text(lists)] == ["a;b;c", None, None, "x", "a;b;c"]
+    assert list_text(pd.Series([], dtype="str")).dtype == "str"
