@@ -64,7 +64,8 @@ COMMANDS = list(all_commands())
 def test_every_command_is_walked():
     assert {" ".join(path) for path, _ in COMMANDS} == {
         "run", "validate", "backfill", "mark-submitted", "history", "replay", "verify", "archive", "archive prune", "report", "report justice-counts", "report colorado", "report justice-counts-crime", "report illinois-mh",
-        "status", "schedule", "crosswalk", "crosswalk scaffold", "crosswalk check", "check-submission"}
+        "status", "schedule", "crosswalk", "crosswalk scaffold", "crosswalk check", "check-submission",
+            "state", "state backfill", "state run", "state status", "state verify"}
 
 
 @pytest.mark.parametrize("path, command", [((), uof), *COMMANDS], ids=lambda p: " ".join(p) if isinstance(p, tuple) else None)
