@@ -224,7 +224,8 @@ empty value; a whole number (`archive_retention_months`) is written without quot
 
 def reference_text() -> str:
     out = [HEADER]
-    for kind, title in (("profile", "Agency profile (`agency.yaml`)"), ("crosswalk", "Crosswalk files")):
+    for kind, title in (("profile", "Agency profile (`agency.yaml`)"), ("crosswalk", "Crosswalk files"),
+                        ("state", "State profile (`state.yaml`, `uof state`)")):
         schema = json_schema(kind)
         out += _section(schema, title, schema.get("description", ""), schema, "")
     out += ["## Reference files (`mappings/`)", "",
