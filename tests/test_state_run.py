@@ -364,3 +364,28 @@ def test_under_a_prefect_api_the_fan_out_is_prefect_dasks_task_runner(sample_run
         "asyncio.run(main())\n")], env=dict(env, PREFECT_API_URL=url), capture_output=True, text=True, timeout=120)
     assert probe.returncode == 0, probe.stderr[-2000:]
     assert "chunk" not in probe.stdout.split("]")[0] and int(probe.stdout.split("]")[1]) >= 19, probe.stdout
+
+
+def test_marking_an_agencys_runs_submitted_shows_in_the_compliance_table(sample_run, run_cli, tmp_path):
+    _, out, _ = sample_run
+    copy = tmp_path / "copy"
+    shutil.copytree(out, copy)
+    ledger = copy / "PA1000100" / "ledger.sqlite"
+    code, stdout, _ = run_cli("history", "--state", ledger, "--format", "json")
+    for run in json.loads(stdout)["runs"]:
+        assert run_cli("mark-submitted", run["run_id"], "--state", ledger, "-q")[0] == 0
+    code, stdout, err = run_cli("state", "status", "--profile", STATE, "--out", copy, "--agency", "PA1000100",
+                                "--agency", "PA1000200", "--as-of", "2025-11-10T00:00:00", "--format", "json")
+    doc = json.loads(stdout)
+    by_agency = {a["agency_ori"]: a for a in doc["agencies"]}
+    assert list(by_agency) == ["PA1000100", "PA1000200"]
+    assert by_agency["PA1000100"]["submitted"] == 4 and by_agency["PA1000100"]["overdue"] == 0
+    assert by_agency["PA1000200"]["submitted"] == 0 and by_agency["PA1000200"]["overdue"] > 0
+    assert {m["agency_ori"] for m in doc["months"]} == {"PA1000100", "PA1000200"}
+    assert code == 3  # PA1000200 is still overdue
+
+
+def test_an_agency_not_in_the_state_profile_is_a_usage_error(sample_run, run_cli):
+    _, out, _ = sample_run
+    code, _, err = run_cli("state", "status", "--profile", STATE, "--out", out, "--agency", "PA7777700")
+    assert code == 2 and "PA7777700" in err

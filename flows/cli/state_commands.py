@@ -113,8 +113,10 @@ def state_run_command(ui: Output, profile, source, month, out, as_of, covers, sc
                  click.option("--workbook", default=None, metavar="FILE.xlsx",
                               help="also write the table as a workbook (sheets agencies, months, run)"),
                  click.option("--months", "show_months", is_flag=True, help="list every agency's months too"),
+                 click.option("--agency", "only", multiple=True, metavar="ORI",
+                              help="only this agency (repeatable); its months are listed"),
                  as_of_option("moment to judge the deadlines at, YYYY-MM-DDTHH:MM:SS (default: now)")])
-def state_status_command(ui: Output, profile, out, workbook, show_months, as_of, fmt) -> int:
+def state_status_command(ui: Output, profile, out, workbook, show_months, only, as_of, fmt) -> int:
     """The compliance table: every agency's months submitted, zero reports, missing, late, overdue, rejected.
 
     Built from each agency's ledger as `uof status` builds one; an agency that never ran counts every month
@@ -122,7 +124,8 @@ def state_status_command(ui: Output, profile, out, workbook, show_months, as_of,
     """
     as_of = as_of or now_arg()
     moment = pd.Timestamp(as_of)
-    agencies, months, totals, state = state_compliance(profile, out, moment)
+    agencies, months, totals, state = state_compliance(profile, out, moment, only)
+    show_months = show_months or bool(only)
     code = EXIT_OVERDUE if totals["agencies_overdue"] else 0
     if workbook:
         compliance_workbook(workbook, agencies, months, [("state", state.name), ("state profile", str(profile)),
