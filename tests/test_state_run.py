@@ -389,3 +389,23 @@ def test_an_agency_not_in_the_state_profile_is_a_usage_error(sample_run, run_cli
     _, out, _ = sample_run
     code, _, err = run_cli("state", "status", "--profile", STATE, "--out", out, "--agency", "PA7777700")
     assert code == 2 and "PA7777700" in err
+
+
+def test_a_workbook_state_extract_gives_the_same_messages_as_its_csv(sample_run, run_cli, tmp_path):
+    _, out, _ = sample_run
+    book = tmp_path / "state.xlsx"
+    with pd.ExcelWriter(book, engine="openpyxl") as writer:
+        for table in ("incidents", "subjects", "officers"):
+            pd.read_csv(EXTRACT / f"{table}.csv", dtype=str, keep_default_na=False).to_excel(
+                writer, sheet_name=table, index=False)
+    code, stdout, err = backfill(run_cli, tmp_path / "out", "--workers", "1", "--format", "json", source=book)
+    assert code == 1, err
+    doc = json.loads(stdout)
+    assert [(u["table"], u["row"], u["sheet"]) for u in doc["unassigned"]] == [("incidents", 152, "incidents"),
+                                                                              ("subjects", 192, "subjects")]
+    def sent(digest):
+        return {k: v for k, v in digest.items() if k.startswith("PA") and k.endswith(".json")
+                and not k.endswith("manifest.json")}
+
+    messages = sent(digests(tmp_path / "out"))
+    assert messages and messages == sent(digests(out))
