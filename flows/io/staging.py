@@ -18,6 +18,7 @@ from __future__ import annotations
 import csv
 import hashlib
 import io
+import shutil
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -183,6 +184,25 @@ def _header(path: Path, encoding: str) -> tuple[list[str], str]:
     return names, codec
 
 
+def _may_run_to_the_end(path: Path, last: pa.Table, names: list[str]) -> bool:
+    """A quote that never closes makes the reader take the rest of the file as one cell: the last record's last
+    cell then holds line breaks and the file does not end with the closing quote of a quoted cell."""
+    cells = [v for v in last.select(names).to_pylist()[0].values() if v is not None]
+    if not cells or "\n" not in cells[-1]:
+        return False
+    with open(path, "rb") as f:
+        f.seek(max(0, path.stat().st_size - 64))
+        return not f.read().rstrip(b"\r\n").endswith(b'"')
+
+
+def _forget(out: StagedExtract, staged_name: str, folder: Path) -> None:
+    """Undo a table's partial staging before it is staged again from the whole-file reader's frame."""
+    shutil.rmtree(folder / staged_name, ignore_errors=True)
+    out.rows.pop(staged_name, None)
+    out.blank.pop(staged_name, None)
+    out.unassigned[:] = [u for u in out.unassigned if u["table"] != staged_name]
+
+
 class _Odd(Exception):
     """The streaming reader met something the whole-file reader must judge."""
 
@@ -223,14 +243,13 @@ def _stream_csv(path: Path, encoding: str, agency_column: str, oris: frozenset, 
             number += 1
         if invalid:
             raise _Odd()
-        if last is not None:  # a quote that never closes runs to the end of the file: the last row's cell
-            cells = [v for v in last.select(names).to_pylist()[0].values() if v is not None]
-            if cells and "\n" in cells[-1]:
-                raise _Odd()
+        if last is not None and _may_run_to_the_end(path, last, names):
+            raise _Odd()
     except (_Odd, pa.ArrowInvalid, pa.ArrowTypeError, UnicodeDecodeError):
-        read_csv_table(path, encoding)  # the whole-file reader names the file, row and column
-        raise FatalInputError(path, "cannot be read in blocks (a record spans more than "
-                              f"{STREAM_BLOCK >> 20} MiB, or the file changed while it was read)") from None
+        raw, _ = read_csv_table(path, encoding)  # the whole-file reader names the file, row and column
+        # it found nothing wrong after all (say, a last cell holding a line break): staged from its reading
+        _forget(out, staged_name, folder)
+        return _stage_frame(raw, staged_name, agency_column, oris, out, folder)
     out.read[staged_name] = first_row - 2
     return staged
 
