@@ -102,3 +102,20 @@ def test_a_missing_agency_column_names_the_file_and_column(tmp_path):
     with pytest.raises(FatalInputError) as caught:
         staged(tmp_path, src)
     assert caught.value.column == "AgencyORI" and caught.value.row == 1 and "subjects.csv" in str(caught.value)
+
+
+def test_a_killed_state_runs_folders_are_removed_a_running_ones_kept(tmp_path):
+    import os
+    import subprocess
+    import sys
+
+    dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True)
+    pid = int(dead.stdout)
+    stale = tmp_path / f"{staging.STATE_TEMP_PREFIX}stage-{pid}-abc"
+    (stale / "incidents" / "PA1000000").mkdir(parents=True)
+    (stale / "incidents" / "PA1000000" / "000000.parquet").write_bytes(b"rows")
+    live = staging.state_temp_folder(tmp_path, "dask")
+    assert live.name.startswith(f"{staging.STATE_TEMP_PREFIX}dask-{os.getpid()}-") and oct(live.stat().st_mode)[-3:] == "700"
+    warnings = staging.remove_stale_state_temp(tmp_path)
+    assert not stale.exists() and live.exists()
+    assert len(warnings) == 1 and "stage folder of a state run that was stopped" in warnings[0]

@@ -18,7 +18,9 @@ from __future__ import annotations
 import csv
 import hashlib
 import io
+import os
 import shutil
+import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -32,6 +34,7 @@ from flows.errors import FatalInputError
 from flows.io.read import (EXCEL_SUFFIXES, SEPARATORS, RawTable, SourceFile, _check_header, _codec, _header_end,
                            read_csv_table, read_workbook)
 
+STATE_TEMP_PREFIX = ".uof-tmp-state-"  # + kind-pid-random: a state run's staging and Dask scratch folders
 STREAM_BLOCK = 32 << 20  # bytes of CSV parsed at a time: bounds the memory of staging
 AGENCY = "_agency"
 HEAD_BYTES = 1 << 20
@@ -94,6 +97,37 @@ class StagedExtract:
 
     def source(self, ori: str) -> AgencySource:
         return AgencySource(str(self.folder), ori, self.kind, self.tables, self.files)
+
+
+# ----------------------------------------------------------------------------------- temporary folders
+
+def state_temp_folder(out: Path, kind: str) -> Path:
+    """A fresh 0700 folder inside the output folder for a state run's `kind` (stage, dask), named with the
+    command's process id so that the next state run can tell a killed run's leftovers from a running one's."""
+    return Path(tempfile.mkdtemp(prefix=f"{STATE_TEMP_PREFIX}{kind}-{os.getpid()}-", dir=out))
+
+
+def _running(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def remove_stale_state_temp(out: Path) -> list[str]:
+    """Remove the staging and scratch folders of state runs that were killed (their process is gone): they
+    hold rows of the extract. Returns a warning per folder removed."""
+    removed = []
+    for path in sorted(Path(out).glob(STATE_TEMP_PREFIX + "*")):
+        parts = path.name[len(STATE_TEMP_PREFIX):].split("-")
+        if len(parts) >= 2 and parts[1].isdigit() and not _running(int(parts[1])):
+            shutil.rmtree(path, ignore_errors=True)
+            removed.append(f"removed {path.name}, the {parts[0]} folder of a state run that was stopped before it "
+                           "finished (it held rows of its extract)")
+    return removed
 
 
 # ----------------------------------------------------------------------------------- splitting a block

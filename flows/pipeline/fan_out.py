@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import logging
 import os
-import tempfile
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -95,11 +94,6 @@ def _prefect_fan_out(fn, jobs, scheduler, workers, scratch, name):
         return [f.result() for f in job_task.map(chunks)]
 
     return fanned(jobs)
-
-
-def scratch_folder(out: Path) -> Path:
-    """A fresh 0700 folder for Dask's scratch space inside the output folder (removed by the caller)."""
-    return Path(tempfile.mkdtemp(prefix=".uof-tmp-dask-", dir=out))
 
 
 def default_workers() -> int:

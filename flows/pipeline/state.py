@@ -18,7 +18,6 @@ import json
 import logging
 import os
 import shutil
-import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -28,9 +27,9 @@ from flows.config.load import TABLES, load_reference
 from flows.config.state import StateConfig, load_state
 from flows.errors import ConfigError, UofError, exit_code
 from flows.io.source_options import code_columns
-from flows.io.staging import stage_extract
+from flows.io.staging import remove_stale_state_temp, stage_extract, state_temp_folder
 from flows.io.write import check_output_folder, private_files, write_private_text
-from flows.pipeline.fan_out import default_workers, fan_out, scratch_folder
+from flows.pipeline.fan_out import default_workers, fan_out
 from flows.pipeline.monthly import Configuration, backfill_configured, backfill_months
 from schemas.catalog import CatalogError, parse_catalog
 from transforms.state_plan import agency_chunks, row_accounting, state_exit_code
@@ -124,8 +123,10 @@ def state_backfill(state_profile: str, source: str, first: str, last: str, out: 
     with private_files():
         out_path.mkdir(parents=True, exist_ok=True, mode=0o700)
     first_profile = state.agencies[0].profile
-    staging = Path(tempfile.mkdtemp(prefix=".uof-tmp-stage-", dir=out_path))
-    scratch = scratch_folder(out_path)
+    for warning in remove_stale_state_temp(out_path):
+        log.warning(warning)
+    staging = state_temp_folder(out_path, "stage")
+    scratch = state_temp_folder(out_path, "dask")
     try:
         staged = stage_extract(Path(source), first_profile.layout.kind, TABLES, state.agency_column,
                                frozenset(a.ori for a in state.agencies), first_profile.encoding, staging,
