@@ -409,3 +409,41 @@ def test_a_workbook_state_extract_gives_the_same_messages_as_its_csv(sample_run,
 
     messages = sent(digests(tmp_path / "out"))
     assert messages and messages == sent(digests(out))
+
+
+def test_a_flat_state_extract_gives_the_same_messages_as_the_tables(sample_run, run_cli, tmp_path):
+    """One CSV (incident x subject x officer, the agency column once): the one-file staging path."""
+    _, out, _ = sample_run
+    tables = {t: pd.read_csv(EXTRACT / f"{t}.csv", dtype=str, keep_default_na=False)
+              for t in ("incidents", "subjects", "officers")}
+    keys = ["AgencyORI", "CaseNo"]
+    subjects = tables["subjects"].rename(columns=lambda c: c if c in keys else "S." + c)
+    officers = tables["officers"].rename(columns=lambda c: c if c in keys else "O." + c)
+    flat = tables["incidents"].merge(subjects, on=keys).merge(officers, on=keys)
+    flat.to_csv(tmp_path / "flat.csv", index=False)
+    profile = yaml.safe_load((SAMPLE / "agency.yaml").read_text())
+    renames = profile["columns"]
+    profile["columns"] = {
+        "incidents": {c: renames["incidents"].get(c, c) for c in tables["incidents"].columns
+                      if c not in (*keys, "ReportStatus")},
+        "subjects": {"S." + c: renames["subjects"].get(c, c) for c in tables["subjects"].columns if c not in keys},
+        "officers": {"O." + c: renames["officers"].get(c, c) for c in tables["officers"].columns if c not in keys}}
+    profile.update(layout={"kind": "flat", "incident_key": "CaseNo", "subjects": {"key": ["S.SubjNo"]},
+                           "officers": {"key": ["O.OfcNo"]}},
+                   crosswalks=[str((SAMPLE / c).resolve()) for c in profile["crosswalks"]],
+                   allowed_roots=[str((SAMPLE / "crosswalks").resolve())])
+    (tmp_path / "flat.yaml").write_text(yaml.safe_dump(profile, sort_keys=False))
+    text = STATE.read_text().replace("agency_profile: ../agency.yaml", f"agency_profile: {tmp_path / 'flat.yaml'}")
+    state = tmp_path / "state.yaml"
+    state.write_text(text.replace("allowed_roots: [..]", f"allowed_roots: [{SAMPLE}]"))
+    code, stdout, err = backfill(run_cli, tmp_path / "out", "--workers", "1", "--format", "json", profile=state,
+                                 source=tmp_path / "flat.csv")
+    assert code == 1, err
+    doc = json.loads(stdout)
+    assert doc["rows"]["single"]["read"] == len(flat) and doc["rows"]["single"]["balanced"]
+
+    def sent(digest):
+        return {k: v for k, v in digest.items() if k.startswith("PA") and k.endswith(".json")
+                and not k.endswith("manifest.json")}
+
+    assert sent(digests(tmp_path / "out")) == sent(digests(out))

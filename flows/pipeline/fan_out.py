@@ -49,7 +49,7 @@ def dask_client(scheduler: str | None, workers: int, scratch: Path):
             yield client
         return
     scratch.mkdir(parents=True, exist_ok=True, mode=0o700)
-    with LocalCluster(n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=None,
+    with LocalCluster(n_workers=workers, threads_per_worker=1, processes=True, dashboard_address="127.0.0.1:0",
                       local_directory=str(scratch), silence_logs=logging.ERROR) as cluster, Client(cluster) as client:
         yield client
 
@@ -86,7 +86,7 @@ def _prefect_fan_out(fn, jobs, scheduler, workers, scratch, name):
     else:
         scratch.mkdir(parents=True, exist_ok=True, mode=0o700)
         runner = DaskTaskRunner(cluster_kwargs={"n_workers": workers, "threads_per_worker": 1, "processes": True,
-                                                "dashboard_address": None, "local_directory": str(scratch)})
+                                                "dashboard_address": "127.0.0.1:0", "local_directory": str(scratch)})
     job_task = task(fn, name=f"{name}-chunk", cache_policy=NO_CACHE, persist_result=False)
 
     @flow(name=name, task_runner=runner, log_prints=False, persist_result=False, validate_parameters=False)
