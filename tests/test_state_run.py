@@ -447,3 +447,18 @@ def test_a_flat_state_extract_gives_the_same_messages_as_the_tables(sample_run, 
                 and not k.endswith("manifest.json")}
 
     assert sent(digests(tmp_path / "out")) == sent(digests(out))
+
+
+@pytest.mark.parametrize("agency, expected", [("PA1000300", 0), ("PA1000000", 1)])
+def test_check_submission_with_a_state_profiles_agency(sample_run, run_cli, agency, expected):
+    """The state program checks what an agency sent against that agency's identity in the state profile (the
+    federal PA1000300 here) and its ledger; another agency's identity rejects every message (I1, I4)."""
+    _, out, _ = sample_run
+    months = sorted((out / "PA1000300").glob("2025-*"))
+    code, stdout, err = run_cli("check-submission", *months, "--profile", STATE, "--agency", agency,
+                                "--out", out, "--as-of", AS_OF, "--format", "json")
+    assert code == expected, err
+    doc = json.loads(stdout)
+    assert doc["messages"]["read"] > 0
+    if expected:
+        assert {c["rule_id"] for c in doc["counts"]} == {"I1-NOT-PROFILE", "I4-NOT-PROFILE", "FILE-NAME-ORI"}

@@ -5,17 +5,24 @@ import click
 
 from flows.cli.options import as_of_option, existing_ledger, now_arg, profile_option, uof_command
 from flows.cli.render import Output
+from flows.errors import UsageError
+from flows.io.ledger import agency_ledger
 from flows.pipeline.check_submission import check_submission, report_document
 
 
 @uof_command("check-submission",
              "uof check-submission out/PA0230100/2025-10/PA0230100_20251105_0930_0021-0029.zip",
              "uof check-submission vendor/ --profile data/sample/agency.yaml --out out/ --report-dir checks/",
+             "uof check-submission received/PA1000300/ --profile data/sample/state/state.yaml --agency PA1000300 "
+             "--out out/",
              options=[
                  click.argument("paths", nargs=-1, required=True, metavar="PATH..."),
                  profile_option(required=False, help_text="agency profile: the agencies reported for, the submitting "
                                                           "ORI and agency_kind (without it the rules that need them "
                                                           "are skipped, and the report says so)"),
+                 click.option("--agency", default=None, metavar="ORI",
+                              help="with a state profile as --profile: the agency of the state whose files these "
+                                   "are (its ledger under --out is OUT/<ORI>/ledger.sqlite)"),
                  click.option("--state", default=None, metavar="LEDGER",
                               help="ledger of the runs: what was sent before (AddOnly/Remove/zero report rules)"),
                  click.option("--out", default=None, metavar="DIR",
@@ -25,7 +32,7 @@ from flows.pipeline.check_submission import check_submission, report_document
                  click.option("--report-dir", default=None, metavar="DIR",
                               help="write check-submission.xlsx (the rejection workbook) and check-submission.json "
                                    "there, 0600 (default: print only; the printout never shows a value)")])
-def check_submission_command(ui: Output, paths, profile, state, out, as_of, report_dir, fmt) -> int:
+def check_submission_command(ui: Output, paths, profile, agency, state, out, as_of, report_dir, fmt) -> int:
     """Check FBI Use-of-Force JSON submissions from any source with the project's rule catalog.
 
     Each PATH is a JSON service-message file, a zip of them (Appendix B) or a folder holding either. Every edit
@@ -33,8 +40,14 @@ def check_submission_command(ui: Output, paths, profile, state, out, as_of, repo
     (--state, or --out) the AddOnly/Remove/zero-report rules. Exit 0 when every message is valid, 1 when some
     message is rejected (or a file or zip breaks a rule), 2 when an input cannot be read (nothing written).
     """
-    ledger = existing_ledger(out, state, profile) if (state or out) else None
-    result = check_submission(list(paths), as_of or now_arg(), profile=profile, ledger=ledger, report_dir=report_dir)
+    if agency and not profile:
+        raise UsageError("--agency needs --profile naming the state profile")
+    if agency and out and not state:
+        ledger = existing_ledger(None, str(agency_ledger(out, agency)), None)
+    else:
+        ledger = existing_ledger(out, state, profile) if (state or out) else None
+    result = check_submission(list(paths), as_of or now_arg(), profile=profile, ledger=ledger, report_dir=report_dir,
+                              agency=agency)
     if fmt == "json":
         ui.data(report_document(result, values=False))
         return result.exit_code

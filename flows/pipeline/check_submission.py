@@ -13,7 +13,8 @@ from pathlib import Path
 import pandas as pd
 
 from flows.config.load import load_profile, load_reference
-from flows.errors import ConfigError
+from flows.config.state import load_state
+from flows.errors import ConfigError, UsageError
 from flows.io.submission_files import Inputs, ledger_messages, read_inputs, write_report_files
 from flows.io.workbook import workbook_bytes
 from flows.io.write import check_output_folder, json_bytes, private_temp_folder
@@ -64,8 +65,16 @@ class CheckResult:
     report_files: list[str] = field(default_factory=list)
 
 
-def submitter_of(profile_path: str, ref) -> Submitter:
-    profile = load_profile(Path(profile_path), ref)
+def submitter_of(profile_path: str, ref, agency: str | None = None) -> Submitter:
+    """From an agency profile, or with `agency` from a state profile's agency of that ORI."""
+    if agency:
+        state = load_state(Path(profile_path), ref)
+        chosen = state.agency(agency)
+        if chosen is None:
+            raise UsageError(f"--agency {agency} is not an agency of the state profile {Path(profile_path).name}")
+        profile = chosen.profile
+    else:
+        profile = load_profile(Path(profile_path), ref)
     return Submitter(agency_oris=(profile.agency_ori, *profile.settings.get("additional_agency_oris", ())),
                      reporting_agency_ori=profile.reporting_agency_ori, agency_kind=profile.agency_kind)
 
@@ -145,7 +154,7 @@ def _report_files(result: CheckResult, frames: SubmissionFrames, folder: Path, a
 
 
 def check_submission(paths: list[str], as_of: str, profile: str | None = None, ledger: Path | None = None,
-                     report_dir: str | None = None) -> CheckResult:
+                     report_dir: str | None = None, agency: str | None = None) -> CheckResult:
     """Check every path (JSON files, zips, folders); exit code 0 when no message is rejected, 1 otherwise.
 
     Unreadable inputs, a bad profile or ledger raise (exit 2) before anything is written.
@@ -154,7 +163,7 @@ def check_submission(paths: list[str], as_of: str, profile: str | None = None, l
     if report_dir:
         check_output_folder(report_dir, "--report-dir")
     ref = load_reference()
-    submitter = submitter_of(profile, ref) if profile else None
+    submitter = submitter_of(profile, ref, agency) if profile else None
     history = ledger_messages(ledger) if ledger else None
     inputs = read_inputs(paths)
     frames, findings, _ = checked(inputs, moment, submitter, history, ref)
