@@ -2,8 +2,8 @@
 state the next start recognises (flows/io/recovery.py); nothing is left behind and a rerun completes.
 
 Each trial forks a child that runs `uof run` (or `uof backfill`) and dies with os._exit at the N-th call of one
-of the writing primitives (os.replace, Path.write_bytes, shutil.copytree, the ledger's record/state/file-number
-writes), before or after it; N and the side are drawn from a seeded random generator over the calls a clean
+of the writing primitives (os.replace, Path.write_bytes, shutil.copytree, a file written into a staging folder,
+the ledger's record/state/file-number writes), before or after it; N and the side are drawn from a seeded random generator over the calls a clean
 run makes. The parent then checks the ledger against the disk, reruns, and checks again.
 """
 from __future__ import annotations
@@ -19,6 +19,7 @@ from pathlib import Path
 import pytest
 
 import flows.cli.main  # noqa: F401  imported before the forks, so each child starts at once
+import flows.cli.run_commands  # noqa: F401  `uof run` and `uof backfill`, which flows.cli.main loads on first use
 from tests.conftest import AS_OF, combined, incident, write_csv_extract, write_profile
 
 ORI = "PA0230100"
@@ -29,8 +30,11 @@ KILLED = 86
 
 def _primitives():
     import flows.io.ledger as ledger_module
+    import flows.io.write as write_module
 
-    return [(os, "replace"), (Path, "write_bytes"), (shutil, "copytree"),
+    # StagedFolder.write: the message files are written into the month's staging folder as they are made,
+    # before the ledger records the run (flows/pipeline/monthly.py:month_runs)
+    return [(os, "replace"), (Path, "write_bytes"), (shutil, "copytree"), (write_module.StagedFolder, "write"),
             (ledger_module.Ledger, "record"), (ledger_module.Ledger, "set_state"),
             (ledger_module.Ledger, "raise_file_number")]
 

@@ -94,6 +94,26 @@ def test_packed_files_keep_their_bytes_and_point_into_the_zip():
     assert all(bytes(p.deflated) in archive for p in (packed[0], packed[-1]))
 
 
+def test_files_written_as_packed_and_the_streamed_zip_are_the_bytes_of_the_whole_month(tmp_path):
+    """A run writes each message file as it is packed and streams the zip to disk (flows/pipeline/month_files.py
+    with a folder): the same files, the same zip and the same hashes as when everything is held as bytes."""
+    import hashlib
+
+    from flows.io.write import StagedFolder, pack_all, packed_batches, streamed_zip, zip_of
+
+    when = pd.Timestamp("2025-11-05T09:30:07")
+    files = [(f"m{i:04d}.json", json_bytes({"n": i, "pad": "z" * (i % 301)})) for i in range(1_234)]
+    with StagedFolder(tmp_path / "month") as staged:
+        listed, digest = streamed_zip(packed_batches(iter(files), staged), staged, "all.zip", when)
+        staged.commit()
+    whole = zip_of(pack_all(iter(files)), when)
+    assert (tmp_path / "month" / "all.zip").read_bytes() == whole == zipfile_zip(files, when)
+    assert digest == hashlib.sha256(whole).hexdigest()
+    assert listed == [(name, hashlib.sha256(data).hexdigest()) for name, data in files]
+    assert {p.name: p.read_bytes() for p in (tmp_path / "month").glob("m*.json")} == dict(files)
+    assert {oct(p.stat().st_mode & 0o777) for p in (tmp_path / "month").iterdir()} == {"0o600"}
+
+
 def test_keys_and_lists_per_distinct_value_as_the_per_cell_regexes_gave():
     from transforms.crosswalk import lookup_keys
     from transforms.normalize import list_text

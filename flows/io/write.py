@@ -96,79 +96,133 @@ _END64_LOCATOR = struct.Struct("<4sLQL")
 
 @dataclass
 class Packed:
-    """One file (`raw`) with what its zip entry and the manifest need: deflated as zipfile deflates (raw stream,
-    zlib's default level 6), its CRC-32, size and sha256."""
+    """One file with what its zip entry and the manifest need: deflated as zipfile deflates (raw stream, zlib's
+    default level 6), its CRC-32, size and sha256. `raw` is None once the file was written to disk
+    (pack_all with a folder): then only the deflated bytes wait for the zip."""
 
     name: str
-    raw: bytes
+    raw: bytes | None
+    size: int
     crc: int
     sha256: str
     deflated: bytes | memoryview
 
 
-def _packed(batch: list[tuple[str, bytes]]) -> list[Packed]:
+def _packed(batch: list[tuple[str, bytes]], folder=None) -> list[Packed]:
     out = []
-    for name, data in batch:  # zlib and hashlib let go of the interpreter lock while they work
+    for name, data in batch:  # zlib, hashlib and os.write let go of the interpreter lock while they work
         stream = zlib.compressobj(zlib.Z_DEFAULT_COMPRESSION, zlib.DEFLATED, -15)
-        out.append(Packed(name=name, raw=data, crc=zlib.crc32(data), sha256=hashlib.sha256(data).hexdigest(),
+        if folder is not None:
+            folder.write(name, data)
+        out.append(Packed(name=name, raw=None if folder is not None else data, size=len(data),
+                          crc=zlib.crc32(data), sha256=hashlib.sha256(data).hexdigest(),
                           deflated=stream.compress(data) + stream.flush()))
     return out
 
 
-def pack_all(files) -> list[Packed]:
-    """Each (name, bytes) of the iterable packed, in order. With many files the packing runs on a thread pool
-    while the iterable makes the next ones (a month's messages are serialised as the earlier ones are packed),
-    and at most a few batches wait at a time."""
+def packed_batches(files, folder=None):
+    """Each (name, bytes) of the iterable packed, yielded in order a batch at a time. With many files the
+    packing runs on a thread pool while the iterable makes the next ones (a month's messages are serialised
+    as the earlier ones are packed), and at most a few batches wait at a time. With `folder` (a StagedFolder)
+    each file is also written there as it is packed and its bytes let go: a month of messages is then never
+    held whole in memory."""
     workers = min(os.cpu_count() or 1, 8)
-    done, waiting, batch = [], collections.deque(), []
+    waiting, batch = collections.deque(), []
     with concurrent.futures.ThreadPoolExecutor(max_workers=workers) as pool:
         for item in files:
             batch.append(item)
             if len(batch) == ZIP_BATCH and workers > 1:
-                waiting.append(pool.submit(_packed, batch))
+                waiting.append(pool.submit(_packed, batch, folder))
                 batch = []
                 while len(waiting) > 2 * workers:
-                    done += waiting.popleft().result()
+                    yield waiting.popleft().result()
         while waiting:
-            done += waiting.popleft().result()
-    return done + _packed(batch)
+            yield waiting.popleft().result()
+    if batch:
+        yield _packed(batch, folder)
 
 
-def zip_of(packed: list[Packed], when: pd.Timestamp) -> bytes:
-    """The zip of packed files: flat, fixed timestamps, mode 0600: byte for byte what zipfile writes for them
-    (tests/test_serialisation_paths.py), without compressing again. Each Packed then holds its deflated bytes as
-    a view into the zip, not a copy."""
-    stamp = (max(when.year, 1980), when.month, when.day, when.hour, when.minute, when.second)
-    dosdate = (stamp[0] - 1980) << 9 | stamp[1] << 5 | stamp[2]
-    dostime = stamp[3] << 11 | stamp[4] << 5 | (stamp[5] // 2)
-    parts, central, offsets, offset = [], [], [], 0
-    for entry in packed:
+def pack_all(files, folder=None) -> list[Packed]:
+    """Every file of the iterable packed (packed_batches), in order."""
+    return [entry for batch in packed_batches(files, folder) for entry in batch]
+
+
+class ZipWriter:
+    """A zip of packed files made a part at a time: flat, fixed timestamps, mode 0600: byte for byte what
+    zipfile writes for them (tests/test_serialisation_paths.py), without compressing again. `entry()` gives
+    an entry's local header and data, `end()` the central directory and end records; `sha256` is the hash of
+    all the parts given so far, so a zip streamed to disk needs no second read."""
+
+    def __init__(self, when: pd.Timestamp):
+        stamp = (max(when.year, 1980), when.month, when.day, when.hour, when.minute, when.second)
+        self.dosdate = (stamp[0] - 1980) << 9 | stamp[1] << 5 | stamp[2]
+        self.dostime = stamp[3] << 11 | stamp[4] << 5 | (stamp[5] // 2)
+        self.central, self.offset, self.count = [], 0, 0
+        self.digest = hashlib.sha256()
+
+    def _given(self, parts: list) -> list:
+        for part in parts:
+            self.digest.update(part)
+        return parts
+
+    def entry(self, entry: Packed) -> list:
+        """The parts of the entry's local header and data (the data is the entry's own deflated bytes)."""
         try:
             name, flags = entry.name.encode("ascii"), 0
         except UnicodeEncodeError:
             name, flags = entry.name.encode("utf-8"), 0x800
-        size, raw_size = len(entry.deflated), len(entry.raw)
-        if max(size, raw_size, offset) > 0xFFFFFFFF:
-            raise ValueError("a zip of more than 4 GiB needs ZIP64 entries, which zip_of does not write")
-        parts += [_LOCAL.pack(b"PK\x03\x04", 20, 0, flags, zipfile.ZIP_DEFLATED, dostime, dosdate, entry.crc, size,
-                              raw_size, len(name), 0), name, entry.deflated]
-        central += [_CENTRAL.pack(b"PK\x01\x02", 20, 3, 20, 0, flags, zipfile.ZIP_DEFLATED, dostime, dosdate,
-                                  entry.crc, size, raw_size, len(name), 0, 0, 0, 0, 0o600 << 16, offset), name]
-        offset += _LOCAL.size + len(name)
-        offsets.append(offset)
-        offset += size
-    directory = b"".join(central)
-    count, end = len(packed), []
-    if count > 0xFFFF or offset > 0xFFFFFFFF or len(directory) > 0xFFFFFFFF:  # as zipfile: ZIP64 end records
-        end = [_END64.pack(b"PK\x06\x06", 44, 45, 45, 0, 0, count, count, len(directory), offset),
-               _END64_LOCATOR.pack(b"PK\x06\x07", 0, offset + len(directory), 1)]
-    end.append(_END.pack(b"PK\x05\x06", 0, 0, min(count, 0xFFFF), min(count, 0xFFFF),
-                         min(len(directory), 0xFFFFFFFF), min(offset, 0xFFFFFFFF), 0))
-    archive = b"".join(parts + [directory] + end)
+        size = len(entry.deflated)
+        if max(size, entry.size, self.offset) > 0xFFFFFFFF:
+            raise ValueError("a zip of more than 4 GiB needs ZIP64 entries, which uof does not write")
+        self.central += [_CENTRAL.pack(b"PK\x01\x02", 20, 3, 20, 0, flags, zipfile.ZIP_DEFLATED, self.dostime,
+                                       self.dosdate, entry.crc, size, entry.size, len(name), 0, 0, 0, 0,
+                                       0o600 << 16, self.offset), name]
+        self.offset += _LOCAL.size + len(name) + size
+        self.count += 1
+        return self._given([_LOCAL.pack(b"PK\x03\x04", 20, 0, flags, zipfile.ZIP_DEFLATED, self.dostime, self.dosdate,
+                                        entry.crc, size, entry.size, len(name), 0), name, entry.deflated])
+
+    def end(self) -> list:
+        directory, count, offset = b"".join(self.central), self.count, self.offset
+        end = []
+        if count > 0xFFFF or offset > 0xFFFFFFFF or len(directory) > 0xFFFFFFFF:  # as zipfile: ZIP64 end records
+            end = [_END64.pack(b"PK\x06\x06", 44, 45, 45, 0, 0, count, count, len(directory), offset),
+                   _END64_LOCATOR.pack(b"PK\x06\x07", 0, offset + len(directory), 1)]
+        end.append(_END.pack(b"PK\x05\x06", 0, 0, min(count, 0xFFFF), min(count, 0xFFFF),
+                             min(len(directory), 0xFFFFFFFF), min(offset, 0xFFFFFFFF), 0))
+        return self._given([directory] + end)
+
+    @property
+    def sha256(self) -> str:
+        return self.digest.hexdigest()
+
+
+def zip_of(packed: list[Packed], when: pd.Timestamp) -> bytes:
+    """The zip of packed files as bytes (ZipWriter). Each Packed then holds its deflated bytes as a view into
+    the zip, not a copy."""
+    writer, parts, offsets = ZipWriter(when), [], []
+    for entry in packed:
+        parts += writer.entry(entry)
+        offsets.append(writer.offset - len(entry.deflated))
+    archive = b"".join(parts + writer.end())
     view = memoryview(archive)
     for entry, start in zip(packed, offsets):
         entry.deflated = view[start:start + len(entry.deflated)]
     return archive
+
+
+def streamed_zip(batches, folder, name: str, when: pd.Timestamp) -> tuple[list[tuple[str, str]], str]:
+    """The zip `name` written into `folder` (a StagedFolder) as the batches of packed files arrive, each
+    entry's deflated bytes let go once written: ((name, sha256) of each packed file, the zip's sha256)."""
+    writer, listed = ZipWriter(when), []
+    with folder.open(name) as handle:
+        for batch in batches:
+            for entry in batch:
+                handle.writelines(writer.entry(entry))
+                listed.append((entry.name, entry.sha256))
+            del batch[:]
+        handle.writelines(writer.end())
+    return listed, writer.sha256
 
 
 def zip_bytes(files: list[tuple[str, bytes]], when: pd.Timestamp) -> bytes:
@@ -237,6 +291,10 @@ class StagedFolder:
                 view = view[os.write(handle, view):]
         finally:
             os.close(handle)
+
+    def open(self, name: str):
+        """A 0600 file of the staging folder to write in parts (a streamed zip)."""
+        return os.fdopen(os.open(os.path.join(self.staging, name), _NEW_FILE, 0o600), "wb")
 
     def commit(self) -> None:
         old = None

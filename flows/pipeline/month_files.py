@@ -9,7 +9,7 @@ import orjson
 import pandas as pd
 
 from flows.io.workbook import workbook_bytes
-from flows.io.write import csv_bytes, json_bytes, nested_json, pack_all, sha256, zip_of
+from flows.io.write import csv_bytes, json_bytes, nested_json, pack_all, packed_batches, sha256, streamed_zip, zip_of
 from flows.pipeline.engine import engine_name
 from flows.pipeline.results import MonthResult
 from flows.version import tool_version
@@ -23,7 +23,7 @@ from transforms.submission import REJECTION_COLUMNS, plan_month, run_context
 @dataclass
 class Built:
     result: MonthResult
-    files: list[tuple[str, bytes]]
+    files: list[tuple[str, bytes]]  # still to write (with a folder, the messages and zip are written already)
     ledger_run: dict | None
     ledger_messages: pd.DataFrame | None
 
@@ -94,11 +94,14 @@ def serialised(names: list[str], messages: list):
 
 def month_files(prepared, month: str, as_of: pd.Timestamp, run_id: str | None, run_seq: int | None,
                 kind: str, history: dict | None, archived: dict | None = None, numbering=None,
-                warnings: list[str] | None = None) -> Built:
-    """The month's files as bytes, in the order they are listed in the manifest.
+                warnings: list[str] | None = None, folder=None) -> Built:
+    """The month's files, in the order they are listed in the manifest.
 
     `numbering(count)` gives the first of `count` file sequence numbers (flows/io/ledger.py:FileNumbers, or a
     replay's recorded one); without it (`uof validate`, which writes nothing) files are numbered from 0001.
+    With `folder` (the month's StagedFolder) the message files and their zip are written there as they are
+    made, so that a month of messages is never held whole in memory (issue 13); Built.files is then the rest.
+    Without it (`uof validate`, `uof replay`) every file is returned as bytes.
     """
     by_row, hashes = valid_payloads(prepared, as_of, month)
     plan = plan_month(prepared, month, as_of, run_id, kind, history, by_row, hashes, incident_parents(prepared),
@@ -108,24 +111,34 @@ def month_files(prepared, month: str, as_of: pd.Timestamp, run_id: str | None, r
     stem = file_stem(profile.reporting_agency_ori, as_of)
     first = numbering(len(plan.messages)) if numbering is not None else 1
     names = message_file_names(stem, first, len(plan.messages))
-    packed = pack_all(serialised(names, plan.messages))  # serialised, hashed and deflated in one pass
+    zip_name = zip_file_name(stem, first, len(names)) if names else None
+    messages = serialised(names, plan.messages)  # serialised, hashed, deflated (and written) in one pass
+    files, listed = [], []
+    if folder is not None:
+        if names:
+            listed, zip_sha256 = streamed_zip(packed_batches(messages, folder), folder, zip_name, as_of)
+            listed.append((zip_name, zip_sha256))
+    else:
+        packed = pack_all(messages)
+        listed = [(p.name, p.sha256) for p in packed]
+        files = [(p.name, p.raw) for p in packed]
+        if packed:
+            files.append((zip_name, zip_of(packed, as_of)))
+            listed.append((zip_name, sha256(files[-1][1])))
     for i, row in enumerate(plan.ledger_rows):
         row.update(seq=i + 1, month=month, file_name=names[i])
-    files = []
-    if packed:
-        files.append((zip_file_name(stem, first, len(packed)), zip_of(packed, as_of)))
-    files.append(("rejections.csv", csv_bytes(plan.report.reindex(columns=REJECTION_COLUMNS))))
+    others = [("rejections.csv", csv_bytes(plan.report.reindex(columns=REJECTION_COLUMNS)))]
     if run_id is not None:  # `uof validate` writes nothing: no workbook (and none of its temporary files)
         counts = {k: manifest["incidents"][k] for k in ("in_month",) + REPORTABILITY}
-        files.append(("rejections.xlsx", workbook_bytes(plan.report, prepared.extract.local, profile.columns,
+        others.append(("rejections.xlsx", workbook_bytes(plan.report, prepared.extract.local, profile.columns,
                                                         as_of, incidents=counts, review=plan.review,
                                                         context=run_context(manifest))))
-    files.append(("not_reportable.csv", csv_bytes(plan.not_reportable)))
+    others.append(("not_reportable.csv", csv_bytes(plan.not_reportable)))
     if len(plan.review):
-        files.append(("review.csv", csv_bytes(plan.review)))
-    manifest["files"] = ([{"name": p.name, "sha256": p.sha256} for p in packed]
-                         + [{"name": n, "sha256": sha256(d)} for n, d in files])
-    files.append(("manifest.json", json_bytes(manifest)))
+        others.append(("review.csv", csv_bytes(plan.review)))
+    manifest["files"] = ([{"name": n, "sha256": h} for n, h in listed]
+                         + [{"name": n, "sha256": sha256(d)} for n, d in others])
+    files += others + [("manifest.json", json_bytes(manifest))]
     result = MonthResult(month=month, exit_code=plan.exit_code, folder=None, manifest=manifest,
                          findings=plan.report, notes=plan.notes,
                          listings={"not_reportable": plan.not_reportable, "review": plan.review})
@@ -133,5 +146,5 @@ def month_files(prepared, month: str, as_of: pd.Timestamp, run_id: str | None, r
         "run_id": run_id, "run_seq": run_seq, "agency_ori": profile.agency_ori, "month": month,
         "as_of": manifest["as_of"], "kind": kind, "tool_version": manifest["tool"]["version"],
         "exit_code": plan.exit_code, "manifest": manifest}
-    return Built(result=result, files=[(p.name, p.raw) for p in packed] + files, ledger_run=ledger_run,
+    return Built(result=result, files=files, ledger_run=ledger_run,
                  ledger_messages=pd.DataFrame(plan.ledger_rows) if plan.ledger_rows else pd.DataFrame())

@@ -12,9 +12,9 @@ from flows.errors import ConfigError, UsageError
 from flows.io.archive import archive_inputs
 from flows.io.extract import Extract, read_extract
 from flows.io.ledger import agency_ledger, check_state, run_ledgers
-from flows.io.month_folder import write_month
+from flows.io.month_folder import finish_month
 from flows.io.recovery import recover, settle
-from flows.io.write import check_output_folder, private_temp_folder
+from flows.io.write import StagedFolder, check_output_folder, private_temp_folder
 from flows.pipeline import progress
 from flows.pipeline.artifacts import publish_run_summary
 from flows.pipeline.engine import run_flow, step
@@ -171,16 +171,20 @@ def month_runs(prepared: Prepared, months: list[str], as_of: pd.Timestamp, out: 
                 numbers.taken()
                 warnings = recovered + superseded_warnings(ledger.unsubmitted_runs(profile.agency_ori, month))
                 recovered = []
-                built = month_files(prepared, month, as_of, run_id, run_seq, kind, history=history,
-                                    archived=archived, numbering=numbers, warnings=warnings)
                 folder = agency_folder / month
-                built.ledger_run.update(reporting_ori=submitter, first_number=numbers.taken(), folder=str(folder))
-                ledger.record(built.ledger_run, built.ledger_messages, state="writing")
-                try:
-                    built.result.folder = write_month(folder, built.files)
-                except BaseException:
-                    settle(ledger, ledger.run(run_id), agency_folder)  # abandoned unless the swap had happened
-                    raise
+                # The messages are written into the month's staging folder as they are made; a run killed
+                # before the ledger's 'writing' record leaves only that folder, which recover() removes.
+                with StagedFolder(folder) as staged:
+                    built = month_files(prepared, month, as_of, run_id, run_seq, kind, history=history,
+                                        archived=archived, numbering=numbers, warnings=warnings, folder=staged)
+                    built.ledger_run.update(reporting_ori=submitter, first_number=numbers.taken(),
+                                            folder=str(folder))
+                    ledger.record(built.ledger_run, built.ledger_messages, state="writing")
+                    try:
+                        built.result.folder = finish_month(staged, built.files)
+                    except BaseException:
+                        settle(ledger, ledger.run(run_id), agency_folder)  # abandoned unless the swap happened
+                        raise
                 ledger.set_state(run_id, "complete")
                 results.append(built.result)
     return results
