@@ -141,3 +141,27 @@ def test_replay_also_checks_the_files_on_disk(run_cli, history):
     (folder / name).write_text("{}")
     code, stdout, _ = run_cli("replay", "2025-10-001", "--out", out, "--profile", profile)
     assert code == 1 and f"on disk, {name}: content differs from the manifest" in stdout
+
+
+@pytest.mark.parametrize("batch", [1, 2, 10_000])
+def test_record_hash_fed_in_batches_is_the_hash_of_the_whole_record(history, monkeypatch, batch):
+    """The chain's hashes are those of one compact, key-sorted JSON text of the record (as sealed since ledger
+    schema 3); record_hash feeds it a batch of messages at a time, which must not change a single hash."""
+    import hashlib
+
+    from flows.io import ledger as ledger_module
+
+    out, _ = history
+    conn = sqlite3.connect(out / ORI / "ledger.sqlite")
+    monkeypatch.setattr(ledger_module, "HASH_BATCH", batch)
+    runs = conn.execute("SELECT run_id, prev_hash, record_hash FROM runs ORDER BY run_seq").fetchall()
+    assert len(runs) == 3
+    for run_id, prev_hash, sealed in runs:
+        run = conn.execute(f"SELECT {', '.join(ledger_module.HASHED_RUN_COLUMNS)} FROM runs WHERE run_id = ?",
+                           (run_id,)).fetchone()
+        messages = conn.execute(f"SELECT {', '.join(ledger_module.HASHED_MESSAGE_COLUMNS)} FROM messages "
+                                "WHERE run_id = ? ORDER BY seq", (run_id,)).fetchall()
+        body = {"prev_hash": prev_hash, "run": list(run), "messages": [list(m) for m in messages]}
+        whole = hashlib.sha256(json.dumps(body, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+                               .encode("utf-8")).hexdigest()
+        assert ledger_module.record_hash(conn, run_id, prev_hash) == whole == sealed

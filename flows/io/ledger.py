@@ -217,14 +217,28 @@ def migrate(conn: sqlite3.Connection, path: Path) -> None:
             conn.execute("COMMIT")
 
 
+HASH_BATCH = 10_000  # message records encoded at a time by record_hash (memory)
+
+
+def _compact(value) -> str:
+    return json.dumps(value, separators=(",", ":"), ensure_ascii=False)
+
+
 def record_hash(conn: sqlite3.Connection, run_id: str, prev_hash: str | None) -> str:
-    """SHA-256 of the run record as stored, its messages in order, and the hash of the record before it."""
+    """SHA-256 of the run record as stored, its messages in order, and the hash of the record before it.
+
+    The hash is that of the compact, key-sorted JSON of {"messages": [[...], ...], "prev_hash": ..., "run": [...]}
+    (as every ledger since schema 3 was sealed); it is fed a batch of messages at a time, so that a month of
+    100,000 messages is never one string in memory (tests/test_ledger*.py check it against the one-string form)."""
     run = conn.execute(f"SELECT {', '.join(HASHED_RUN_COLUMNS)} FROM runs WHERE run_id = ?", (run_id,)).fetchone()
-    messages = conn.execute(f"SELECT {', '.join(HASHED_MESSAGE_COLUMNS)} FROM messages WHERE run_id = ? "
-                            "ORDER BY seq", (run_id,)).fetchall()
-    body = {"prev_hash": prev_hash, "run": list(run), "messages": [list(m) for m in messages]}
-    return hashlib.sha256(json.dumps(body, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
-                          .encode("utf-8")).hexdigest()
+    cursor = conn.execute(f"SELECT {', '.join(HASHED_MESSAGE_COLUMNS)} FROM messages WHERE run_id = ? "
+                          "ORDER BY seq", (run_id,))
+    digest, separator = hashlib.sha256(b'{"messages":['), ""
+    while batch := cursor.fetchmany(HASH_BATCH):
+        digest.update((separator + _compact(batch)[1:-1]).encode("utf-8"))
+        separator = ","
+    digest.update(f'],"prev_hash":{_compact(prev_hash)},"run":{_compact(list(run))}}}'.encode("utf-8"))
+    return digest.hexdigest()
 
 
 def _seal(conn: sqlite3.Connection, run_id: str, prev_hash: str | None) -> str:
@@ -341,7 +355,13 @@ class Ledger:
         its folder is written (then `complete()`), so that a crash in between is recognised at the next start."""
         columns = ["seq", "kind", "agency_ori", "month", "incident_date", "agency_case_number", "action",
                    "content_sha256", "file_name"]
-        rows = messages.reindex(columns=columns).astype(object).where(messages.reindex(columns=columns).notna(), None)
+        frame = messages.reindex(columns=columns)
+
+        def rows():  # a batch at a time as Python values (None for blanks): memory
+            for start in range(0, len(frame), HASH_BATCH):
+                part = frame.iloc[start:start + HASH_BATCH].astype(object)
+                yield from ((run["run_id"], *r) for r in part.where(part.notna(), None).itertuples(index=False,
+                                                                                                  name=None))
         self.conn.execute("BEGIN IMMEDIATE")
         try:
             self.conn.execute(
@@ -352,7 +372,7 @@ class Ledger:
                  run.get("reporting_ori"), run.get("first_number"), state))
             self.conn.executemany(
                 f"INSERT INTO messages (run_id, {', '.join(columns)}) VALUES (?, {', '.join('?' * len(columns))})",
-                [(run["run_id"], *r) for r in rows.itertuples(index=False, name=None)])
+                rows())
             last = self.conn.execute("SELECT record_hash FROM runs WHERE run_seq < ? AND record_hash IS NOT NULL "
                                      "ORDER BY run_seq DESC LIMIT 1", (run["run_seq"],)).fetchone()
             _seal(self.conn, run["run_id"], None if last is None else last[0])
