@@ -18,6 +18,7 @@ import time
 from pathlib import Path
 
 from flows.errors import InternalError, UofError
+from flows.io.memory import use_lean_arrow_memory
 from flows.pipeline import progress
 
 log = logging.getLogger("uof")
@@ -102,6 +103,7 @@ def flow_body(body):
 
 def run_flow(body, name: str, **params):
     """Call `body(**params)` as a Prefect flow when an API is configured, else directly."""
+    use_lean_arrow_memory()
     if not prefect_configured():
         return body(**params)
     from prefect import flow

@@ -26,6 +26,7 @@ import pandas as pd
 from flows.config.load import TABLES, load_reference
 from flows.config.state import StateConfig, load_state
 from flows.errors import ConfigError, UofError, exit_code
+from flows.io.memory import use_lean_arrow_memory
 from flows.io.source_options import code_columns
 from flows.io.staging import remove_stale_state_temp, stage_extract, state_temp_folder
 from flows.io.write import check_output_folder, private_files, write_private_text
@@ -80,6 +81,7 @@ def _month_summary(result) -> dict:
 def run_agency_chunk(job: dict) -> list[dict]:
     """On a worker: each agency of the chunk, one after another (module level: Dask pickles it by name)."""
     os.umask(0o077)  # the worker writes the agency's files: 0600 files, 0700 folders, as every command does
+    use_lean_arrow_memory()  # as run_flow does for a command (flows/io/memory.py)
     results = []
     try:
         state, ref, catalog = _worker_configuration(job["state"], job["sha256"])
