@@ -7,6 +7,7 @@ import gc
 
 import orjson
 import pandas as pd
+import pytest
 
 from flows.io.write import json_bytes, nested_json
 from transforms.messages import _children, collector_paused, typed_values
@@ -127,3 +128,18 @@ def test_keys_and_lists_per_distinct_value_as_the_per_cell_regexes_gave():
     lists = pd.Series(["a ; b;;c;", None, " ; ", "x", "a ; b;;c;"], dtype="str")
     assert [None if pd.isna(v) else v for v in list_text(lists)] == ["a;b;c", None, None, "x", "a;b;c"]
     assert list_text(pd.Series([], dtype="str")).dtype == "str"
+
+
+@pytest.mark.parametrize("kind, cell_value", [
+    ("boolean", lambda v: {"true": True, "false": False}.get(v) if isinstance(v, str) else None),
+    ("date", lambda v: f"{v[5:7]}/{v[8:10]}/{v[0:4]}" if isinstance(v, str) else None),
+    ("list", lambda v: v.split(";") if isinstance(v, str) else []),
+])
+def test_typed_values_by_arrow_are_the_per_cell_values(kind, cell_value):
+    """transforms/messages.py:typed_values converts with Arrow's kernels; the values are those of the per-cell
+    rule (the spec's Example Construction) for every kind of cell, blanks and odd text included."""
+    from transforms.messages import typed_values
+
+    cells = ["true", "false", None, "", "TRUE", "x;y", "2025-10-03", "2025-01-31;Z", "é;", ";", pd.NA]
+    s = pd.Series(cells, dtype="str")
+    assert typed_values(s, kind) == [cell_value(v) for v in s.astype(object).where(s.notna(), None)]

@@ -13,6 +13,7 @@ import gc
 import numpy as np
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from schemas.primitives import SEP, has_any_token
 
@@ -37,7 +38,7 @@ def _agencies(cell) -> list[dict]:
     return pairs
 
 
-BOOLEANS = {"true": True, "false": False}
+NO_BOOLEAN = pa.scalar(None, pa.bool_())
 
 
 @contextlib.contextmanager
@@ -67,16 +68,25 @@ def _integers(s: pd.Series) -> list:
         return list(pd.to_numeric(s, errors="coerce").astype("Int64").to_numpy(dtype=object, na_value=None))
 
 
+NO_LIST = pa.scalar([], pa.list_(pa.string()))
+
+
 def typed_values(s: pd.Series, kind: str) -> list:
-    """One column as JSON-ready Python values."""
+    """One column as JSON-ready Python values, converted by Arrow's kernels rather than cell by cell: a boolean
+    is True for "true", False for "false", None otherwise; an ISO date MM/DD/YYYY; a list its SEP-separated
+    values, [] when blank."""
     if kind == "integer":
         return _integers(s)
-    if kind == "boolean":
-        return [BOOLEANS.get(v) if isinstance(v, str) else None for v in _cells(s)]
-    if kind == "date":
-        return [f"{v[5:7]}/{v[8:10]}/{v[0:4]}" if isinstance(v, str) else None for v in _cells(s)]
-    if kind == "list":
-        return [v.split(SEP) if isinstance(v, str) else [] for v in _cells(s)]
+    if kind in ("boolean", "date", "list"):
+        cells = pa.array(s, from_pandas=True, type=pa.string())
+        if kind == "boolean":
+            return pc.if_else(pc.equal(cells, "true"), True, pc.if_else(pc.equal(cells, "false"), False, NO_BOOLEAN)
+                              ).to_pylist()
+        if kind == "date":
+            return pc.binary_join_element_wise(*(pc.utf8_slice_codeunits(cells, a, b) for a, b in ((5, 7), (8, 10),
+                                                                                                   (0, 4))), "/"
+                                               ).to_pylist()
+        return pc.fill_null(pc.split_pattern(cells, SEP), NO_LIST).to_pylist()
     if kind == "agencies":
         return [_agencies(v) for v in _cells(s)]
     return _cells(s)

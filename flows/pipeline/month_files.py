@@ -67,14 +67,18 @@ def valid_payloads(prepared, as_of: pd.Timestamp, month: str | None = None) -> t
     if month is not None:
         good = good[(incident_month(good) == month).fillna(False).astype(bool)]
     chunk_of = pd.Series(np.arange(len(good)) // PAYLOAD_CHUNK, index=good["_row"].to_numpy())
-    children = {t: (frame, frame["_incident_row"].map(chunk_of).to_numpy(dtype=float, na_value=np.nan))
-                for t, frame in (("subjects", scoped.subjects), ("officers", scoped.officers))}
+    children = {}  # per table: its rows of valid incidents grouped by chunk (stable), and where each chunk starts
+    for table, frame in (("subjects", scoped.subjects), ("officers", scoped.officers)):
+        of = frame["_incident_row"].map(chunk_of).to_numpy(dtype=float, na_value=np.nan)
+        order = np.argsort(of, kind="stable")  # rows of no valid incident (NaN) sort last and are never taken
+        bounds = np.searchsorted(of[order], np.arange(len(good) // PAYLOAD_CHUNK + 2))
+        children[table] = (frame.take(order), bounds)
     by_row, hashes = {}, {}
     with collector_paused():
         for chunk, start in enumerate(range(0, len(good), PAYLOAD_CHUNK)):
             part = good.iloc[start:start + PAYLOAD_CHUNK]
             rows = part["_row"]
-            mine = {t: frame[of == chunk] for t, (frame, of) in children.items()}
+            mine = {t: frame.iloc[bounds[chunk]:bounds[chunk + 1]] for t, (frame, bounds) in children.items()}
             messages = incident_messages(part, mine["subjects"], mine["officers"], prepared.config.ref.elements,
                                          "Add", as_of)
             for row, message in zip(rows.tolist(), messages):
