@@ -5,8 +5,11 @@ from __future__ import annotations
 
 import contextlib
 import io
+import ast
 import json
 import shlex
+import subprocess
+import sys
 
 import click
 import pytest
@@ -16,7 +19,7 @@ from flows.cli.main import main, uof
 from flows.cli.render import Output, console_for
 from flows.pipeline import progress
 from flows.version import tool_version
-from tests.conftest import AS_OF, combined, incident, write_csv_extract, write_profile
+from tests.conftest import AS_OF, REPO, combined, incident, write_csv_extract, write_profile
 
 ANSI = "\x1b["
 
@@ -47,8 +50,14 @@ def test_version_prints_the_tool_version(run_cli):
     assert (code, stdout, stderr) == (0, f"uof {tool_version()}\n", "")
 
 
+def subcommand(group: click.Group, name: str) -> click.Command | None:
+    """A group's command as click finds it (`uof` loads each command's module on first use)."""
+    return group.get_command(click.Context(group), name)
+
+
 def all_commands(group: click.Group = uof, path: tuple[str, ...] = ()):
-    for name, command in group.commands.items():
+    for name in group.list_commands(click.Context(group)):
+        command = subcommand(group, name)
         yield (*path, name), command
         if isinstance(command, click.Group):
             yield from all_commands(command, (*path, name))
@@ -80,13 +89,52 @@ def test_every_help_has_a_purpose_and_a_real_example(run_cli, path, command):
     for words in examples:
         # the example names a real command path, and only options that command (or uof itself) has
         target, rest, group = uof, words[1:], uof
-        while rest and isinstance(target, click.Group) and rest[0] in target.commands:
-            target = target.commands[rest[0]]
+        while rest and isinstance(target, click.Group) and subcommand(target, rest[0]) is not None:
+            target = subcommand(target, rest[0])
             rest = rest[1:]
         known = option_names(target) | option_names(group) | {"-h", "--help"}
         if path:  # a group's example shows one of its commands
             assert target is command or target in getattr(command, "commands", {}).values(), words
         assert [w for w in rest if w.startswith("-") and w not in known] == [], words
+
+
+# `uof` imports a command's module only when that command is used (issue 13: a run's start-up); checked in a fresh
+# interpreter, since this one has loaded every command by now.
+LOADED = """
+import sys
+from flows.cli.main import main
+code = main(sys.argv[1:])
+print(sorted(m for m in sys.modules if m.startswith("flows.cli.")))
+"""
+
+
+def fresh_uof(*args: str) -> tuple[list[str], str]:
+    """(the flows.cli modules loaded, stderr) after `uof ARGS` in a new interpreter."""
+    done = subprocess.run([sys.executable, "-c", LOADED, *args], cwd=REPO, capture_output=True, text=True,
+                          timeout=300)
+    return ast.literal_eval(done.stdout.strip().splitlines()[-1]), done.stderr
+
+
+def test_a_command_loads_only_its_own_module():
+    base = ["flows.cli.main", "flows.cli.options", "flows.cli.render"]
+    assert fresh_uof("run", "--help")[0] == sorted([*base, "flows.cli.run_commands"])
+    assert fresh_uof("history", "--help")[0] == sorted([*base, "flows.cli.ledger_commands"])
+    assert fresh_uof("--version")[0] == base
+
+
+def test_the_help_lists_every_command_in_the_order_of_a_months_work(run_cli):
+    code, stdout, _ = run_cli("--help")
+    listed = [line.split()[0] for line in stdout.split("Commands:\n", 1)[1].split("\n\n")[0].splitlines()]
+    assert code == 0 and listed == ["run", "validate", "backfill", "mark-submitted", "history", "replay", "verify",
+                                    "archive", "report", "status", "schedule", "crosswalk", "state",
+                                    "check-submission"]
+    assert [subcommand(uof, name).name for name in listed] == listed
+
+
+def test_a_misspelt_command_still_gets_its_suggestion():
+    loaded, stderr = fresh_uof("rnu")
+    assert stderr == "uof: error UOF-USAGE: No such command 'rnu'. Did you mean 'run'? (see `uof --help`)\n"
+    assert "flows.cli.state_commands" in loaded  # every command loaded, to find the close names
 
 
 def test_global_flags_before_and_after_the_command(run_cli, tmp_path, monkeypatch):

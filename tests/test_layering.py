@@ -85,6 +85,7 @@ LAZY_IMPORTS = {
     ("flows/pipeline/fan_out.py", "prefect"): "flow and task of a state run's fan-out under a Prefect API only",
     ("flows/pipeline/fan_out.py", "prefect.cache_policies"): "NO_CACHE for the fan-out's tasks (Prefect runs only)",
     ("flows/pipeline/fan_out.py", "prefect_dask"): "DaskTaskRunner: a state run's fan-out under a Prefect API only",
+    ("flows/cli/render.py", "rich.progress"): "the progress display: on a terminal only (not from cron or a pipe)",
 }
 
 

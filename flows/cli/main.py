@@ -3,28 +3,19 @@
 Exit codes: 0 all emitted (or a zero report), 1 completed with rejections (or a backfill left out months its
 extract does not cover), 2 nothing could be done (a monthly run for a month without incidents that its extract
 does not cover included; a bad argument too). Errors and their codes: flows/errors.py (the one table),
-docs/exit-codes.md. The commands live in the modules imported below; shared options in flows/cli/options.py,
-output in flows/cli/render.py.
+docs/exit-codes.md. The commands live in the modules named in COMMANDS below, each imported only when its
+command is used; shared options in flows/cli/options.py, output in flows/cli/render.py.
 """
 from __future__ import annotations
 
+import importlib
 import os
 import sys
 
 import click
 
-from flows.cli.archive_commands import archive_group
-from flows.cli.check_command import check_submission_command
-from flows.cli.crosswalk_commands import crosswalk_group
-from flows.cli.ledger_commands import history_command, mark_submitted_command, replay_command
 from flows.cli.options import CONTEXT, example, global_options
 from flows.cli.render import Output
-from flows.cli.report_commands import report_group
-from flows.cli.run_commands import backfill_command, run_command, validate_command
-from flows.cli.schedule_command import schedule_command
-from flows.cli.state_commands import state_group
-from flows.cli.status_command import status_command
-from flows.cli.verify_command import verify_command
 from flows.errors import ERROR_CODES, UofError, exit_code
 from flows.version import tool_version
 
@@ -39,11 +30,46 @@ class _Carried(Exception):
         self.error = error
 
 
+# Command -> (module, attribute), in the order `uof --help` lists them (the order of a month's work). A command's
+# module is imported when the command is run, completed or its help shown, not before: `uof run` does not pay
+# for the imports of `uof state` or `uof check-submission` (issue 13; docs/decisions.md, 2026-12-02).
+COMMANDS = {
+    "run": ("flows.cli.run_commands", "run_command"),
+    "validate": ("flows.cli.run_commands", "validate_command"),
+    "backfill": ("flows.cli.run_commands", "backfill_command"),
+    "mark-submitted": ("flows.cli.ledger_commands", "mark_submitted_command"),
+    "history": ("flows.cli.ledger_commands", "history_command"),
+    "replay": ("flows.cli.ledger_commands", "replay_command"),
+    "verify": ("flows.cli.verify_command", "verify_command"),
+    "archive": ("flows.cli.archive_commands", "archive_group"),
+    "report": ("flows.cli.report_commands", "report_group"),
+    "status": ("flows.cli.status_command", "status_command"),
+    "schedule": ("flows.cli.schedule_command", "schedule_command"),
+    "crosswalk": ("flows.cli.crosswalk_commands", "crosswalk_group"),
+    "state": ("flows.cli.state_commands", "state_group"),
+    "check-submission": ("flows.cli.check_command", "check_submission_command"),
+}
+
+
 class UofGroup(click.Group):
-    """Commands listed in the order they are added (the order of a month's work), not alphabetically."""
+    """The commands of COMMANDS, listed in its order (not alphabetically), each loaded on first use (click's
+    lazy-loading pattern: `list_commands` names them, `get_command` imports the one asked for)."""
 
     def list_commands(self, ctx: click.Context) -> list[str]:
-        return list(self.commands)
+        return list(COMMANDS)
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        if cmd_name in COMMANDS and cmd_name not in self.commands:
+            module, attribute = COMMANDS[cmd_name]
+            # importlib, not an import statement: the one place flows/cli loads a module by name (the table above)
+            self.add_command(getattr(importlib.import_module(module), attribute), cmd_name)
+        return self.commands.get(cmd_name)
+
+    def resolve_command(self, ctx: click.Context, args: list[str]):
+        if args and args[0] not in COMMANDS:  # a misspelt command: click suggests the close names among the
+            for name in COMMANDS:  # loaded commands (`Did you mean 'run'?`), so every one is loaded first
+                self.get_command(ctx, name)
+        return super().resolve_command(ctx, args)
 
     def invoke(self, ctx: click.Context):
         try:
@@ -65,11 +91,6 @@ def uof() -> None:
     reader of stdout went away. See docs/exit-codes.md.
     """
 
-
-for command in (run_command, validate_command, backfill_command, mark_submitted_command, history_command,
-                replay_command, verify_command, archive_group, report_group, status_command, schedule_command, crosswalk_group,
-                state_group, check_submission_command):
-    uof.add_command(command)
 
 
 def usage_line(error: click.UsageError) -> str:

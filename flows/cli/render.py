@@ -17,7 +17,6 @@ from contextlib import ExitStack, contextmanager
 
 import pandas as pd
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.text import Text
 
 from flows.pipeline import progress
@@ -154,6 +153,10 @@ class ProgressDisplay:
     """rich progress bars: the steps of reading and checking, then the months written (or checked)."""
 
     def __init__(self, console: Console) -> None:
+        # imported here: only a terminal shows progress; a run from cron or a pipe never loads rich.progress
+        from rich.progress import (BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, TextColumn,
+                                   TimeElapsedColumn)
+
         self.bar = Progress(SpinnerColumn(), TextColumn("{task.description:<48}"), BarColumn(), MofNCompleteColumn(),
                             TimeElapsedColumn(), console=console, transient=True)
         self.steps = self.bar.add_task("starting", total=len(STEP_LABELS))
