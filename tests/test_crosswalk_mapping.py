@@ -68,3 +68,16 @@ def test_crosswalk_invalid_values_are_reported_with_their_reason(column, values,
                               {column: INVALID[column]})
     assert out[column].tolist() == untranslated
     assert misses_of(misses) == expected
+
+
+def test_crosswalk_repeated_cells_are_translated_and_reported_on_every_row():
+    cells = ["BAD;WHT", "ZZ", "WHT", "BAD;WHT", None, "BAD;XX;WHH", "ZZ"]
+    local = frame(race_ethnicity_ids=cells).set_axis([60, 50, 40, 30, 20, 10, 0])
+    out, misses = crosswalked(local, MAPS, {"race_ethnicity_ids"})
+    assert [None if pd.isna(v) else v for v in out["race_ethnicity_ids"]] == [
+        "BAD;W", "ZZ", "W", "BAD;W", None, "BAD;XX;W;H", "ZZ"]
+    assert out.index.tolist() == [60, 50, 40, 30, 20, 10, 0]
+    # cells without `;` first, then the tokens of multi-valued cells, each in row order
+    assert misses_of(misses) == [(1, "race_ethnicity_ids", "ZZ"), (6, "race_ethnicity_ids", "ZZ"),
+                                 (0, "race_ethnicity_ids", "BAD"), (3, "race_ethnicity_ids", "BAD"),
+                                 (5, "race_ethnicity_ids", "BAD"), (5, "race_ethnicity_ids", "XX")]

@@ -16,10 +16,11 @@ from __future__ import annotations
 
 import re
 
+import numpy as np
 import pandas as pd
 
 from schemas.primitives import SEP
-from transforms.normalize import joined_by_group, per_distinct
+from transforms.normalize import per_distinct
 
 _SPACES = re.compile(r"\s+")
 UNMAPPED_COLUMNS = ["_row", "column", "value", "reason"]  # reason: NA when unmapped, else why invalid
@@ -42,32 +43,61 @@ def _keyed(mapping: dict[str, str], trim: bool, case: str) -> dict[str, str]:
     return dict(zip(keys.tolist(), mapping.values()))
 
 
-def _map_single(s: pd.Series, mapping: dict[str, str], key=lambda x: x) -> tuple[pd.Series, pd.Series]:
-    mapped = key(s).map(mapping)
-    unmapped = s.notna() & mapped.isna()
-    return mapped.where(~unmapped, s).astype("str"), unmapped
+def _lookup(trim: bool, case: str):
+    """The lookup key of one value (as `lookup_keys` computes it for a column)."""
+    if not trim and case != "fold":
+        return lambda value: value
+    return lambda value: _key(value, trim, case)
 
 
-def _map_list(s: pd.Series, mapping: dict[str, str], key=lambda x: x) -> tuple[pd.Series, pd.DataFrame]:
-    """Map each `;`-separated local code; return the new cells and (row label, local token) of misses."""
-    multi = s.str.contains(SEP, regex=False).fillna(False).astype(bool)
-    single_mapped, single_missing = _map_single(s.where(~multi), mapping, key)
-    out = single_mapped.where(~multi, s)
-    misses = [pd.DataFrame({"label": s.index[single_missing], "value": s[single_missing].to_numpy()})]
-    if multi.any():
-        toks = s[multi].str.split(SEP).explode()
-        mapped = key(toks.astype("str")).map(mapping)
-        missing = mapped.isna()
-        misses.append(pd.DataFrame({"label": toks.index[missing], "value": toks[missing].to_numpy()}))
-        values = mapped.where(~missing, toks).str.split(SEP).explode()
-        pairs = pd.DataFrame({"label": values.index, "value": values.to_numpy()}).drop_duplicates()
-        pairs = pairs[pairs["value"].notna() & (pairs["value"] != "")]
-        joined = joined_by_group(pairs["label"], pairs["value"], SEP)
-        out = out.astype(object)
-        out.loc[s.index[multi]] = pd.NA
-        out.loc[joined.index] = joined.to_numpy()
-        out = out.astype("str")
-    return out, pd.concat(misses, ignore_index=True)
+def _translated_cell(value: str, mapping: dict[str, str], key, is_list: bool) -> tuple[str | None, list[str]]:
+    """One distinct cell translated: (new text, None when blank; the local codes that found no FBI value).
+
+    A single-valued cell (or a list cell without `;`) missing from the map stays as it is. A multi-valued
+    cell: each `;`-token maps to its FBI value(s) or stays itself; repeated values are kept once, in order of
+    first appearance, empty ones dropped."""
+    if not (is_list and SEP in value):
+        found = mapping.get(key(value))
+        if found is None:
+            return value or None, [value]
+        return found or None, []
+    values, missing = [], []
+    for token in value.split(SEP):
+        found = mapping.get(key(token))
+        if found is None:
+            missing.append(token)
+            found = token
+        values += found.split(SEP)
+    return SEP.join(dict.fromkeys(v for v in values if v)) or None, missing
+
+
+def _translated(s: pd.Series, mapping: dict[str, str], key, is_list: bool) -> tuple[pd.Series, np.ndarray, np.ndarray]:
+    """The column translated (blank where the FBI value is empty) and its untranslated local codes as
+    (row positions, codes): single-valued cells first, then the tokens of multi-valued cells, in row order.
+
+    Each distinct cell is translated once in Python and the results are spread over the rows (a column of
+    codes holds few distinct cells)."""
+    codes, distinct = pd.factorize(s, use_na_sentinel=True)
+    cells, misses, multi = [], [], []
+    for value in distinct.tolist():
+        cell, missing = _translated_cell(value, mapping, key, is_list)
+        cells.append(cell)
+        misses.append(missing)
+        multi.append(is_list and SEP in value)
+    out = pd.Series(pd.array(cells, dtype="str").take(codes, allow_fill=True), index=s.index)
+    n_miss = np.array([len(m) for m in misses] + [0], dtype="int64")
+    is_multi = np.array(multi + [False], dtype=bool)
+    at = np.where(codes < 0, len(cells), codes)
+    per_row = n_miss[at]
+    single_rows = np.flatnonzero((per_row > 0) & ~is_multi[at])
+    multi_rows = np.flatnonzero((per_row > 0) & is_multi[at])
+    flat = np.array([t for m in misses for t in m], dtype=object)
+    start = np.concatenate([[0], np.cumsum(n_miss)[:-1]])  # first miss of each distinct cell in `flat`
+    counts = per_row[multi_rows]
+    within = np.arange(counts.sum()) - np.repeat(np.cumsum(counts) - counts, counts)
+    rows = np.concatenate([single_rows, np.repeat(multi_rows, counts)]).astype("int64")
+    taken = np.concatenate([start[at[single_rows]], np.repeat(start[at[multi_rows]], counts) + within]).astype("int64")
+    return out, rows, flat[taken]
 
 
 def crosswalked(frame: pd.DataFrame, maps: dict[str, dict[str, tuple[str, ...]]],
@@ -80,30 +110,20 @@ def crosswalked(frame: pd.DataFrame, maps: dict[str, dict[str, tuple[str, ...]]]
     Returns the translated frame and the local values left untranslated as rows of
     `_row, column, value, reason` (reason NA: unmapped; filled: marked invalid).
     """
-    out = frame.copy()
+    out = frame.copy(deep=False)  # copy-on-write: the columns without a crosswalk stay shared
     misses = []
     for column, mapping in maps.items():
         if column not in out.columns:
             continue
         trim, case = (keys or {}).get(column, (True, "exact"))
         joined = _keyed({local: SEP.join(values) for local, values in mapping.items()}, trim, case)
-
-        def key(s, trim=trim, case=case):
-            return lookup_keys(s, trim, case)
-
-        if column in list_columns:
-            out[column], miss = _map_list(out[column], joined, key)
-            labels = miss["label"]
-            values = miss["value"]
-        else:
-            out[column], missing = _map_single(out[column], joined, key)
-            labels = out.index[missing]
-            values = frame.loc[missing, column]
-        out[column] = out[column].where(out[column] != "")
-        values = pd.Series(pd.Series(values).to_numpy(), dtype="str")
+        key = _lookup(trim, case)
+        out[column], rows, codes = _translated(frame[column], joined, key, column in list_columns)
         bad = _keyed((invalid or {}).get(column, {}), trim, case)
-        misses.append(pd.DataFrame({"_row": frame.loc[labels, "_row"].to_numpy(), "column": column,
-                                    "value": values.to_numpy(), "reason": key(values).map(bad).astype("str").to_numpy()}))
+        values = pd.Series(codes, dtype="str")
+        reasons = pd.Series([bad.get(key(v)) for v in codes.tolist()], dtype="str")
+        misses.append(pd.DataFrame({"_row": frame["_row"].to_numpy()[rows], "column": column,
+                                    "value": values.to_numpy(), "reason": reasons.to_numpy()}))
     if not misses:
         return out, pd.DataFrame(columns=UNMAPPED_COLUMNS)
     return out, pd.concat(misses, ignore_index=True)[UNMAPPED_COLUMNS]
